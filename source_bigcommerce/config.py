@@ -1,0 +1,82 @@
+"""The connector's settings, checked once with messages that say what to fix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, List, Mapping
+from urllib.parse import urlsplit
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .dates import UTC, parse_start_date
+
+DEFAULT_API_URL = "https://api.bigcommerce.com"
+DEFAULT_WORKERS = 8
+MAX_WORKERS = 32
+_STORE_HASH = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class ConfigError(AirbyteTracedException):
+    def __init__(self, problems: List[str]) -> None:
+        message = "Invalid configuration: " + " ".join(problems)
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
+
+
+@dataclass(frozen=True)
+class BigCommerceConfig:
+    store_hash: str
+    access_token: str
+    start_date: datetime
+    api_url: str = DEFAULT_API_URL
+    num_workers: int = DEFAULT_WORKERS
+
+    @property
+    def start_date_in_future(self) -> bool:
+        return self.start_date > datetime.now(tz=UTC)
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> "BigCommerceConfig":
+        """Validate everything at once and report every problem in one message (never the token)."""
+        problems: List[str] = []
+        store_hash = _text(config, "store_hash")
+        if not store_hash:
+            problems.append("`store_hash` is required: the store's API hash, e.g. `abc123de` from https://api.bigcommerce.com/stores/abc123de/v3/.")
+        elif not _STORE_HASH.match(store_hash):
+            problems.append(f"`store_hash` must be only the store's hash (letters and digits, e.g. `abc123de`), not a URL or path: got {store_hash!r}.")
+
+        token = _text(config, "access_token")
+        if not token:
+            problems.append("`access_token` is required: the API account's access token from the store's control panel.")
+        elif any(c.isspace() for c in token):
+            problems.append("`access_token` contains spaces or line breaks: paste the token alone.")
+
+        start_text = _text(config, "start_date")
+        start_date = None
+        if not start_text:
+            problems.append("`start_date` is required: a date like 2021-01-01 or a UTC datetime like 2021-01-01T00:00:00Z.")
+        else:
+            try:
+                start_date = parse_start_date(start_text)
+            except (ValueError, TypeError, OverflowError):
+                problems.append(f"`start_date` must be a date like 2021-01-01 or a datetime like 2021-01-01T00:00:00Z: got {start_text!r}.")
+
+        api_url = (_text(config, "api_url") or DEFAULT_API_URL).rstrip("/")
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            problems.append(f"`api_url` must be an http(s) URL such as {DEFAULT_API_URL}: got {api_url!r}.")
+
+        workers = config.get("num_workers", DEFAULT_WORKERS)
+        if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+            problems.append(f"`num_workers` must be a whole number from 1 to {MAX_WORKERS}: got {workers!r}.")
+
+        if problems:
+            raise ConfigError(problems)
+        return cls(store_hash=store_hash, access_token=token, start_date=start_date, api_url=api_url, num_workers=workers)  # type: ignore[arg-type]
+
+
+def _text(config: Mapping[str, Any], key: str) -> str:
+    value = config.get(key)
+    return value.strip() if isinstance(value, str) else ""

@@ -1,0 +1,116 @@
+"""BigCommerce dates in, ISO 8601 UTC out.
+
+v2 sends RFC 2822 (`Tue, 20 Nov 2012 00:00:00 +0000`) and `""` for an unset date; v3 sends ISO 8601.
+Records leave the connector with every date as `YYYY-MM-DDTHH:MM:SS+00:00` (or null), and cursors are
+compared as datetimes, never as strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Mapping, Optional
+
+UTC = timezone.utc
+ONE_SECOND = timedelta(seconds=1)
+
+
+def parse_date(value: str) -> datetime:
+    """Parse an ISO 8601 or RFC 2822 date into an aware UTC datetime; naive values are read as UTC."""
+    text = value.strip()
+    if not text:
+        raise ValueError("empty date")
+    if text[0].isdigit():
+        parsed = datetime.fromisoformat(text)
+    else:
+        parsed = parsedate_to_datetime(text)  # raises ValueError/TypeError on garbage
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_date(moment: datetime) -> str:
+    """The one output format: ISO 8601 in UTC, whole seconds unless the source had fractions."""
+    moment = moment.astimezone(UTC)
+    timespec = "seconds" if moment.microsecond == 0 else "microseconds"
+    return moment.isoformat(timespec=timespec)
+
+
+def normalize_date(value: Any) -> Any:
+    """`""`/None -> None; a parseable date -> ISO 8601 UTC; anything else is returned unchanged
+    (nothing is invented: a value we cannot read is passed on as BigCommerce sent it)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return value
+    try:
+        return format_date(parse_date(value))
+    except (ValueError, TypeError, OverflowError):
+        return value
+
+
+def parse_start_date(value: str) -> datetime:
+    """`start_date` from the config: a date (`2021-01-01`) or a full ISO 8601 datetime, read as UTC."""
+    return parse_date(value if "T" in value or " " in value else f"{value}T00:00:00")
+
+
+# A compiled plan of where a schema keeps its dates: {field: True} for a date-time leaf,
+# {field: plan} for an object, {field: ("items", plan)} for an array of objects.
+DatePlan = Mapping[str, Any]
+
+
+def _types(schema: Mapping[str, Any]) -> set:
+    declared = schema.get("type", [])
+    return {declared} if isinstance(declared, str) else set(declared)
+
+
+def compile_date_plan(schema: Mapping[str, Any]) -> DatePlan:
+    """Walk a JSON schema once and keep only the paths that lead to `format: date-time` fields."""
+    plan: dict = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if prop.get("format") == "date-time":
+            plan[name] = True
+        elif "object" in _types(prop) and prop.get("properties"):
+            inner = compile_date_plan(prop)
+            if inner:
+                plan[name] = inner
+        elif "array" in _types(prop) and isinstance(prop.get("items"), Mapping):
+            items = prop["items"]
+            if items.get("format") == "date-time":
+                plan[name] = ("items", True)
+            elif items.get("properties"):
+                inner = compile_date_plan(items)
+                if inner:
+                    plan[name] = ("items", inner)
+    return plan
+
+
+def apply_date_plan(record: Any, plan: DatePlan, normalize: Callable[[Any], Any] = normalize_date) -> None:
+    """Normalize, in place, every date the plan points at. Missing fields and odd shapes are left alone."""
+    if not isinstance(record, dict):
+        return
+    for name, sub in plan.items():
+        if name not in record:
+            continue
+        value = record[name]
+        if sub is True:
+            record[name] = normalize(value)
+        elif isinstance(sub, tuple):
+            if isinstance(value, list):
+                if sub[1] is True:
+                    record[name] = [normalize(item) for item in value]
+                else:
+                    for item in value:
+                        apply_date_plan(item, sub[1], normalize)
+        else:
+            apply_date_plan(value, sub, normalize)
+
+
+def optional_date(value: Any) -> Optional[datetime]:
+    """A cursor value as a datetime, or None when the record has none we can read."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return parse_date(value)
+    except (ValueError, TypeError, OverflowError):
+        return None

@@ -1,0 +1,134 @@
+"""What each BigCommerce answer means for a stream, as data: one table of actions and messages over the
+CDK's HttpStatusErrorHandler, and one backoff strategy that reads the rate-limit headers."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+from typing import Any, Optional, Union
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, HttpStatusErrorHandler
+from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
+from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
+
+MAX_RETRIES = 8
+MAX_RETRY_TIME = timedelta(minutes=5)
+FIRST_RETRY_SECONDS = 0.5
+LONGEST_RETRY_SECONDS = 30.0
+
+RESET_MS_HEADER = "X-Rate-Limit-Time-Reset-Ms"
+_BODY_ATTR = "_bigcommerce_body"
+
+
+def decoded_body(response: requests.Response) -> Any:
+    """The response's JSON, decoded once (the error handler checks it before the stream reads it).
+    204 and empty bodies decode to None."""
+    if _BODY_ATTR not in response.__dict__:
+        response.__dict__[_BODY_ATTR] = response.json() if response.content.strip() else None
+    return response.__dict__[_BODY_ATTR]
+
+
+def api_title(response: requests.Response) -> str:
+    """BigCommerce's own reason (v3 `title`, v2 `[{"message"}]`), for passing on to the user."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        body = body[0]
+    if isinstance(body, dict):
+        return str(body.get("title") or body.get("message") or "")
+    return ""
+
+
+def _resolution(action: ResponseAction, failure: Optional[FailureType], message: str) -> ErrorResolution:
+    return ErrorResolution(response_action=action, failure_type=failure, error_message=message)
+
+
+def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool) -> dict:
+    """Status -> (action, failure type, message) for one stream, merged over the CDK's defaults."""
+    retry = ResponseAction.RETRY
+    transient = FailureType.transient_error
+    return {
+        **DEFAULT_ERROR_MAPPING,
+        401: _resolution(ResponseAction.FAIL, FailureType.config_error,
+                         "BigCommerce rejected the access token (401): check `access_token`, or create a new API account token in the store's control panel."),
+        403: _resolution(ResponseAction.IGNORE, None,
+                         f"Skipping stream '{stream}': the access token lacks the '{scope}' scope (403). Add that read-only scope to the API account to sync it."),
+        404: (_resolution(ResponseAction.IGNORE, None, f"Stream '{stream}': the parent record was deleted while syncing (404); nothing to read for it.")
+              if missing_parent_is_fine else
+              _resolution(ResponseAction.FAIL, FailureType.config_error,
+                          "BigCommerce does not know this store (404): check `store_hash` (the part after /stores/ in the API path).")),
+        408: _resolution(retry, transient, f"Stream '{stream}': BigCommerce timed out (408)."),
+        413: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused the page size (413)."),
+        422: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused a query parameter (422)."),
+        429: _resolution(ResponseAction.RATE_LIMITED, transient, f"Stream '{stream}': the store's API quota is used up (429); waiting for it to reset."),
+        500: _resolution(retry, transient, f"Stream '{stream}': BigCommerce answered 500 (internal error)."),
+        502: _resolution(retry, transient, f"Stream '{stream}': BigCommerce answered 502 (bad gateway)."),
+        503: _resolution(retry, transient,
+                         f"Stream '{stream}': BigCommerce answered 503: the store is in maintenance or suspended, or payment data is unavailable."),
+        504: _resolution(retry, transient, f"Stream '{stream}': BigCommerce answered 504 (gateway timeout)."),
+        507: _resolution(ResponseAction.FAIL, FailureType.config_error, f"Stream '{stream}': the store's plan limit is reached (507)."),
+        requests.exceptions.ConnectionError: _resolution(retry, transient, f"Stream '{stream}': the connection to BigCommerce dropped."),
+        requests.exceptions.ChunkedEncodingError: _resolution(retry, transient, f"Stream '{stream}': the connection dropped mid-response."),
+        requests.exceptions.Timeout: _resolution(retry, transient, f"Stream '{stream}': BigCommerce did not answer in time."),
+        requests.exceptions.ReadTimeout: _resolution(retry, transient, f"Stream '{stream}': BigCommerce did not answer in time."),
+        requests.exceptions.ConnectTimeout: _resolution(retry, transient, f"Stream '{stream}': could not connect to BigCommerce in time."),
+    }
+
+
+class BigCommerceErrorHandler(HttpStatusErrorHandler):
+    """The CDK's status handler, plus one check it lacks: a 200 whose body is not whole JSON is retried,
+    never read as an empty page (that ended earlier connectors' syncs with records missing)."""
+
+    def __init__(self, stream: str, scope: str, missing_parent_is_fine: bool = False) -> None:
+        super().__init__(
+            logger=logging.getLogger("airbyte"),
+            error_mapping=error_mapping(stream, scope, missing_parent_is_fine),
+            max_retries=MAX_RETRIES,
+            max_time=MAX_RETRY_TIME,
+        )
+        self._stream = stream
+
+    def interpret_response(self, response_or_exception: Union[requests.Response, Exception, None] = None) -> ErrorResolution:
+        resolution = super().interpret_response(response_or_exception)
+        if isinstance(response_or_exception, requests.Response):
+            if resolution.response_action == ResponseAction.SUCCESS:
+                try:
+                    decoded_body(response_or_exception)
+                except ValueError:
+                    return _resolution(ResponseAction.RETRY, FailureType.transient_error,
+                                       f"Stream '{self._stream}': BigCommerce sent a cut-short or invalid JSON body.")
+            elif resolution.error_message and response_or_exception.status_code in (413, 422, 503):
+                title = api_title(response_or_exception)
+                if title:
+                    resolution = _resolution(resolution.response_action, resolution.failure_type, f"{resolution.error_message} BigCommerce says: {title}")
+        return resolution
+
+
+class RateLimitBackoff(BackoffStrategy):
+    """429: wait until the quota window resets (`X-Rate-Limit-Time-Reset-Ms`), longer if it repeats.
+    Anything else retryable: exponential backoff with jitter, so parallel retries do not stampede."""
+
+    def __init__(self, rng: Optional[random.Random] = None) -> None:
+        self._rng = rng or random.Random()
+
+    def backoff_time(self, response_or_exception: Any, attempt_count: int) -> Optional[float]:
+        exponential = min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempt_count - 1))
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 429:
+            reset = _reset_seconds(response_or_exception)
+            if reset is not None:
+                # First 429: exactly the reset time. Repeats: add growing, jittered backoff on top.
+                extra = 0.0 if attempt_count <= 1 else exponential * self._rng.uniform(0.5, 1.0)
+                return reset + extra
+        return exponential * self._rng.uniform(0.5, 1.0)
+
+
+def _reset_seconds(response: requests.Response) -> Optional[float]:
+    try:
+        return max(0.0, float(response.headers[RESET_MS_HEADER]) / 1000.0)
+    except (KeyError, TypeError, ValueError):
+        return None
