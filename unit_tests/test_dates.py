@@ -1,0 +1,71 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from source_bigcommerce.dates import apply_date_plan, compile_date_plan, normalize_date, parse_start_date
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Tue, 20 Nov 2012 00:00:00 +0000", "2012-11-20T00:00:00+00:00"),  # v2 RFC 2822
+        ("Tue, 20 Nov 2012 02:30:00 +0230", "2012-11-20T00:00:00+00:00"),  # offsets folded into UTC
+        ("2018-08-15T14:49:05+00:00", "2018-08-15T14:49:05+00:00"),  # v3 ISO
+        ("2018-08-15T14:49:05Z", "2018-08-15T14:49:05+00:00"),
+        ("2018-08-15T16:49:05+02:00", "2018-08-15T14:49:05+00:00"),
+        ("2018-08-15T14:49:05.250000Z", "2018-08-15T14:49:05.250000+00:00"),
+        ("2018-08-15T14:49:05", "2018-08-15T14:49:05+00:00"),  # naive read as UTC
+        ("", None),  # v2 unset date
+        (None, None),
+        ("not a date", "not a date"),  # never invented: passed on as sent
+    ],
+)
+def test_given_bigcommerce_date_when_normalized_then_iso_utc(raw, expected):
+    assert normalize_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2021-01-01", datetime(2021, 1, 1, tzinfo=timezone.utc)),
+        ("2021-01-01T10:00:00Z", datetime(2021, 1, 1, 10, tzinfo=timezone.utc)),
+        ("2021-01-01T10:00:00+02:00", datetime(2021, 1, 1, 8, tzinfo=timezone.utc)),
+    ],
+)
+def test_given_start_date_when_parsed_then_utc(text, expected):
+    assert parse_start_date(text) == expected
+
+
+def test_given_schema_with_nested_dates_when_plan_applied_then_every_date_normalized():
+    schema = {
+        "properties": {
+            "date_created": {"type": ["null", "string"], "format": "date-time"},
+            "name": {"type": "string"},
+            "billing": {"type": "object", "properties": {"shipped": {"type": ["null", "string"], "format": "date-time"}}},
+            "events": {"type": "array", "items": {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}},
+            "stamps": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+        }
+    }
+    record = {
+        "date_created": "Tue, 20 Nov 2012 00:00:00 +0000",
+        "name": "Tue, 20 Nov 2012 00:00:00 +0000",  # not a date field: untouched
+        "billing": {"shipped": ""},
+        "events": [{"at": "2020-01-01T00:00:00Z"}, {"other": 1}],
+        "stamps": ["2020-01-02T00:00:00Z"],
+    }
+    apply_date_plan(record, compile_date_plan(schema))
+    assert record == {
+        "date_created": "2012-11-20T00:00:00+00:00",
+        "name": "Tue, 20 Nov 2012 00:00:00 +0000",
+        "billing": {"shipped": None},
+        "events": [{"at": "2020-01-01T00:00:00+00:00"}, {"other": 1}],
+        "stamps": ["2020-01-02T00:00:00+00:00"],
+    }
+
+
+def test_given_odd_shapes_when_plan_applied_then_left_alone():
+    schema = {"properties": {"billing": {"type": ["null", "object"], "properties": {"at": {"format": "date-time"}}},
+                             "events": {"type": "array", "items": {"type": "object", "properties": {"at": {"format": "date-time"}}}}}}
+    record = {"billing": None, "events": None}
+    apply_date_plan(record, compile_date_plan(schema))
+    assert record == {"billing": None, "events": None}
