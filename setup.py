@@ -11,7 +11,7 @@ setup(
     extras_require={
         "dev": [
             "airbyte==0.71.3",
-            "pytest==9.0.3",
+            "pytest==9.2.0",
             "pytest-timeout==2.4.0",
             "hypothesis==6.170.17",
             "jsonschema==4.26.0",

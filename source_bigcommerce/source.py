@@ -1,48 +1,137 @@
-"""The BigCommerce source: validate the config, check the store, list the streams."""
+"""The BigCommerce source: validate the config, check the store, and lay out the streams for the
+CDK's concurrent framework (partitions and cursors per stream, one worker pool for all)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
+from queue import Queue
 from typing import Any, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog, SyncMode
+from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.concurrent_source.concurrent_source_adapter import ConcurrentSourceAdapter
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
+from airbyte_cdk.sources.message.concurrent_repository import ConcurrentMessageRepository
 from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.concurrent.adapters import StreamFacade
+from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
+from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
+from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
+from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 
 from .check import check_store
-from .config import BigCommerceConfig, ConfigError
+from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
+from .cursors import PerOrderCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
+from .partitions import PerOrderPartitions, WholeStreamPartitions, sync_window
 from .streams import Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions
+from .streams.base import BigCommerceStream
+
+LOGGER = logging.getLogger("airbyte")
+QUEUE_SIZE = 10_000
 
 
-class SourceBigCommerce(AbstractSource):
+class SourceBigCommerce(ConcurrentSourceAdapter):
+    def __init__(self, catalog: Optional[ConfiguredAirbyteCatalog] = None, config: Optional[Mapping[str, Any]] = None,
+                 state: Optional[List[AirbyteStateMessage]] = None) -> None:
+        workers = _workers(config)
+        queue: Queue = Queue(maxsize=QUEUE_SIZE)
+        self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
+        super().__init__(ConcurrentSource.create(
+            num_workers=workers,
+            initial_number_of_partitions_to_generate=1 if workers == 1 else min(3, workers - 1),
+            logger=LOGGER, slice_logger=DebugSliceLogger(), message_repository=self._repository, queue=queue,
+        ))
+        self._catalog, self._state = catalog, state
+
+    @property
+    def message_repository(self) -> MessageRepository:
+        return self._repository
+
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[str]]:
         try:
             settings = BigCommerceConfig.from_mapping(config)
         except ConfigError as error:
             return False, error.message
-        _warn_if_future(logger, settings)
+        _warn_if_future(settings)
         return check_store(settings)
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
-        _warn_if_future(logging.getLogger("airbyte"), settings)
-        now = datetime.now(tz=UTC)
-        shared = {"config": settings, "now": now}
+        _warn_if_future(settings)
+        layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._incremental_streams())
         return [
-            Customers(**shared),
-            Orders(**shared),
-            OrderProducts(parent=Orders(**shared), **shared),
-            Transactions(parent=Orders(**shared), **shared),
-            Products(**shared),
-            Brands(**shared),
-            Categories(**shared),
-            Pages(**shared),
-            Channels(**shared),
-            Store(**shared),
+            layout.sorted(Customers(settings)),
+            layout.sorted(Orders(settings)),
+            layout.per_order(OrderProducts(settings), Orders(settings)),
+            layout.per_order(Transactions(settings), Orders(settings)),
+            layout.sorted(Products(settings)),
+            layout.whole(Brands(settings)),
+            layout.whole(Categories(settings)),
+            layout.whole(Pages(settings)),
+            layout.unsorted(Channels(settings)),
+            layout.whole(Store(settings)),
         ]
 
+    def _incremental_streams(self) -> Optional[set]:
+        if self._catalog is None:
+            return None  # discover/check: no catalog, nothing is read
+        return {c.stream.name for c in self._catalog.streams if c.sync_mode == SyncMode.incremental}
 
-def _warn_if_future(logger: logging.Logger, settings: BigCommerceConfig) -> None:
+
+class _Layout:
+    """Wraps each stream in the framework's facade with the partitions and cursor it reads with."""
+
+    def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
+                 incremental: Optional[set]) -> None:
+        self.settings, self.state_manager, self.repository, self.incremental = settings, state_manager, repository, incremental
+        self.now = datetime.now(tz=UTC).replace(microsecond=0)  # one "now" for every stream of this sync
+
+    def sorted(self, stream: BigCommerceStream) -> Stream:
+        cursor = SortedRecordsCursor(*self._cursor_args(stream))
+        return self._facade(stream, WholeStreamPartitions(stream, self.repository, self._window(stream, cursor)), cursor)
+
+    def unsorted(self, stream: BigCommerceStream) -> Stream:
+        cursor = UnsortedRecordsCursor(*self._cursor_args(stream))
+        return self._facade(stream, WholeStreamPartitions(stream, self.repository, self._window(stream, cursor)), cursor)
+
+    def per_order(self, stream: BigCommerceStream, orders: Orders) -> Stream:
+        cursor = PerOrderCursor(*self._cursor_args(stream))
+        return self._facade(stream, PerOrderPartitions(stream, orders, cursor, self.repository, self._window(stream, cursor)), cursor)
+
+    def whole(self, stream: BigCommerceStream) -> Stream:
+        cursor = FinalStateCursor(stream.name, None, self.repository)
+        return self._facade(stream, WholeStreamPartitions(stream, self.repository), cursor)
+
+    def _cursor_args(self, stream: BigCommerceStream) -> tuple:
+        return stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository, self.state_manager
+
+    def _window(self, stream: BigCommerceStream, cursor: Any):
+        incremental = self.incremental is None or stream.name in self.incremental
+        return lambda: sync_window(self.settings.start_date, cursor, incremental, self.now)
+
+    def _facade(self, stream: BigCommerceStream, partitions: PartitionGenerator, cursor: Cursor) -> Stream:
+        return StreamFacade(
+            DefaultStream(
+                partition_generator=partitions,
+                name=stream.name,
+                json_schema=stream.get_json_schema,
+                primary_key=[stream.primary_key],
+                cursor_field=CursorField(stream.cursor_field) if stream.cursor_field else None,
+                logger=LOGGER,
+                cursor=cursor,
+            ),
+            stream, cursor, slice_logger=DebugSliceLogger(), logger=LOGGER,
+        )
+
+
+def _workers(config: Optional[Mapping[str, Any]]) -> int:
+    workers = (config or {}).get("num_workers", DEFAULT_WORKERS)
+    return workers if isinstance(workers, int) and not isinstance(workers, bool) and 1 <= workers <= 32 else DEFAULT_WORKERS
+
+
+def _warn_if_future(settings: BigCommerceConfig) -> None:
     if settings.start_date_in_future:
-        logger.warning(f"start_date {settings.start_date.isoformat()} is in the future: incremental streams will emit nothing until then.")
+        LOGGER.warning(f"start_date {settings.start_date.isoformat()} is in the future: incremental streams will emit nothing until then.")

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from abc import ABC
 from datetime import datetime
-from typing import Any, Iterable, List, Mapping, MutableMapping, Optional
+from typing import Any, ClassVar, Dict, Iterable, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from airbyte_cdk.models import SyncMode
-from airbyte_cdk.sources.streams import IncrementalMixin
 from airbyte_cdk.sources.streams.http import HttpStream
 
 from .. import __version__
 from ..config import BigCommerceConfig
-from ..dates import UTC, apply_date_plan, compile_date_plan, format_date, optional_date, parse_date
+from ..dates import UTC, apply_date_plan, compile_date_plan, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, decoded_body
 from ..pagination import PAGE_LIMIT, Page, PageNumberPaginator
 
@@ -28,21 +26,38 @@ _NEXT_QUERY = "_bigcommerce_next_query"
 
 
 class BigCommerceStream(HttpStream, ABC):
-    """One BigCommerce resource: where it lives, which scope reads it, how it pages."""
+    """One BigCommerce resource: where it lives, which scope reads it, how it pages.
+
+    A stream only reads: given a slice it yields normalized records. Which slices exist and what the
+    state is belong to the partition generators and cursors (see partitions.py and cursors.py).
+    """
 
     primary_key = "id"
     api_version = "v3"
     endpoint = ""
     scope = ""
-    fixed_params: Mapping[str, Any] = {}
+    fixed_params: ClassVar[Mapping[str, Any]] = {}
     missing_parent_is_fine = False  # 404 means "store unknown" unless the path hangs off a record
+    cursor_field: ClassVar[str] = ""  # empty: full refresh only
+    records_sorted_by_cursor = True  # records leave in cursor order, so the state may move with each one
+    _schemas: ClassVar[Dict[str, Mapping[str, Any]]] = {}
 
-    def __init__(self, config: BigCommerceConfig, api_budget: Any = None, now: Optional[datetime] = None) -> None:
+    def __init__(self, config: BigCommerceConfig, api_budget: Any = None) -> None:
         self.config = config
-        # One "now" per sync: incremental windows end here, so records changed while we read are left for next time.
-        self.sync_started_at = (now or datetime.now(tz=UTC)).replace(microsecond=0)
+        self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
         self._date_plan = compile_date_plan(self.get_json_schema())
+
+    def get_json_schema(self) -> Mapping[str, Any]:
+        # The CDK reads the file on every call; records ask for it one by one.
+        if self.name not in self._schemas:
+            self._schemas[self.name] = super().get_json_schema()
+        return self._schemas[self.name]
+
+    def get_cursor(self) -> None:
+        # State is kept by the concurrent cursors; the CDK's per-page "resumable full refresh" would
+        # otherwise read only the first page of each slice.
+        return None
 
     # -- where and how to ask
     @property
@@ -78,32 +93,27 @@ class BigCommerceStream(HttpStream, ABC):
     def decode_page(self, body: Any) -> Page:
         raise NotImplementedError
 
+    def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        if self.forbidden:  # one 403 is enough: don't spend a request per order finding out again
+            return iter(())
+        return super().read_records(*args, **kwargs)
+
     def parse_response(self, response: requests.Response, *, stream_slice: Optional[Mapping[str, Any]] = None,
                        **_: Any) -> Iterable[Mapping[str, Any]]:
-        if not response.ok:  # an ignored 403/404: nothing to read here
-            self.logger.warning(self.get_error_handler().interpret_response(response).error_message)
-            self.on_slice_read(stream_slice)
+        if not response.ok:  # an ignored 403 (missing scope) or 404 (parent gone): nothing to read here
+            if response.status_code == 403 and not self.forbidden:
+                self.forbidden = True
+                self.logger.warning(self.get_error_handler().interpret_response(response).error_message)
             return
         sent = dict(parse_qsl(urlsplit(response.request.url).query))
         records, following = self.paginator(stream_slice).advance(sent, self.decode_page(decoded_body(response)))
         response.__dict__[_NEXT_QUERY] = following
         for record in records:
-            record = self.transform(dict(record), stream_slice)
-            self.on_record(record)
-            yield record
-        if following is None:
-            self.on_slice_read(stream_slice)
+            yield self.transform(dict(record), stream_slice)
 
-    # -- records and progress
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)
         return record
-
-    def on_record(self, record: Mapping[str, Any]) -> None:
-        """Called as each record leaves, before it is emitted."""
-
-    def on_slice_read(self, stream_slice: Optional[Mapping[str, Any]]) -> None:
-        """Called once the last page of a slice has been read."""
 
 
 class V2Stream(BigCommerceStream, ABC):
@@ -143,58 +153,6 @@ class V3Stream(BigCommerceStream, ABC):
         return Page(records, more=len(records) >= PAGE_LIMIT)
 
 
-class DateCursor(IncrementalMixin):
-    """Incremental on a date: the state is an ISO 8601 UTC timestamp meaning "every record dated before
-    this has been emitted". The next sync starts *at* it (inclusive), so a group of records sharing that
-    second is never cut in two; records leave in cursor order, so the state moves as each one leaves."""
-
-    cursor_field = "date_modified"
-    state_checkpoint_interval = PAGE_LIMIT
-    records_sorted_by_cursor = True
-
-    _cursor_value: Optional[datetime] = None
-    _pending_value: Optional[datetime] = None
-
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        return {self.cursor_field: format_date(self._cursor_value)} if self._cursor_value else {}
-
-    @state.setter
-    def state(self, value: Mapping[str, Any]) -> None:
-        saved = optional_date((value or {}).get(self.cursor_field))
-        self._cursor_value = saved
-
-    def window_start(self, sync_mode: SyncMode) -> datetime:
-        start = self.config.start_date  # type: ignore[attr-defined]
-        if sync_mode == SyncMode.incremental and self._cursor_value:
-            start = max(start, self._cursor_value)
-        return start
-
-    def stream_slices(self, *, sync_mode: SyncMode, **_: Any) -> Iterable[Optional[Mapping[str, Any]]]:
-        start, end = self.window_start(sync_mode), self.sync_started_at  # type: ignore[attr-defined]
-        if start <= end:
-            yield {"start": format_date(start), "end": format_date(end)}
-
-    def advance(self, moment: Optional[datetime]) -> None:
-        if moment and (self._cursor_value is None or moment > self._cursor_value):
-            self._cursor_value = moment
-
-    def on_record(self, record: Mapping[str, Any]) -> None:
-        moment = optional_date(record.get(self.cursor_field))
-        if self.records_sorted_by_cursor:
-            self.advance(moment)
-        elif moment and (self._pending_value is None or moment > self._pending_value):
-            self._pending_value = moment
-
-    def on_slice_read(self, stream_slice: Optional[Mapping[str, Any]]) -> None:
-        # Unsorted streams only move the cursor once every page of the window has been read.
-        self.advance(self._pending_value)
-        self._pending_value = None
-
-
-def window(stream_slice: Optional[Mapping[str, Any]]) -> tuple:
+def window(stream_slice: Optional[Mapping[str, Any]]) -> Tuple[datetime, datetime]:
+    """A slice of an incremental stream is the date window `start <= date_modified <= end`."""
     return parse_date(stream_slice["start"]), parse_date(stream_slice["end"])  # type: ignore[index]
-
-
-def first_of(records: List[Any]) -> Any:
-    return records[0] if records else None

@@ -5,26 +5,25 @@ API reference: https://developer.bigcommerce.com/docs/rest-management
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, MutableMapping, Optional
-
-from airbyte_cdk.models import SyncMode
+from typing import Any, Mapping, MutableMapping, Optional
 
 from ..dates import format_date, parse_date
 from ..pagination import V2_ORDERS, V3_CATALOG, CursorPaginator, DateKeysetPaginator, PageNumberPaginator
-from .base import DateCursor, V2Stream, V3Stream, window
+from .base import V2Stream, V3Stream, window
 
 
 def _date_modified(record: Mapping[str, Any]):
     return parse_date(record["date_modified"])
 
 
-class Customers(DateCursor, V3Stream):
+class Customers(V3Stream):
     """https://developer.bigcommerce.com/docs/rest-management/customers#get-all-customers
     Cursor paging (`after`) inside the sync's date window, sorted by date_modified: a keyset, so a
     customer edited mid-sync cannot shift the others out of a page."""
 
     endpoint = "customers"
     scope = "store_v2_customers_read_only"
+    cursor_field = "date_modified"
 
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> CursorPaginator:
         start, end = window(stream_slice)
@@ -32,37 +31,40 @@ class Customers(DateCursor, V3Stream):
                                   "sort": "date_modified:asc", "include": "addresses,storecredit,attributes,formfields"})
 
 
-class Orders(DateCursor, V2Stream):
+class Orders(V2Stream):
     """https://developer.bigcommerce.com/docs/rest-management/orders#get-all-orders
-    Date keyset paging (see DateKeysetPaginator): v2 has no cursor and page numbers over
+    Date keyset paging (see DateKeysetPaginator): v2 has no cursor, and page numbers over
     date_modified skip records that change while we read."""
 
     endpoint = "orders"
     scope = "store_v2_orders_read_only"
+    cursor_field = "date_modified"
 
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> DateKeysetPaginator:
         start, end = window(stream_slice)
         return DateKeysetPaginator(V2_ORDERS, start, end, _date_modified)
 
 
-class Products(DateCursor, V3Stream):
+class Products(V3Stream):
     """https://developer.bigcommerce.com/docs/rest-catalog/products#get-all-products
     Date keyset paging like orders. Variant edits do not bump a product's date_modified (an API limit)."""
 
     endpoint = "catalog/products"
     scope = "store_v2_products_read_only"
+    cursor_field = "date_modified"
 
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> DateKeysetPaginator:
         start, end = window(stream_slice)
         return DateKeysetPaginator(V3_CATALOG, start, end, _date_modified, fixed={"include": "variants,images,custom_fields"})
 
 
-class Channels(DateCursor, V3Stream):
+class Channels(V3Stream):
     """https://developer.bigcommerce.com/docs/rest-management/channels#get-all-channels
-    Filterable by date_modified but not sortable, so the cursor moves only after the last page."""
+    Filterable by date_modified but not sortable: the cursor moves only once every page is read."""
 
     endpoint = "channels"
     scope = "store_channel_settings_read_only"
+    cursor_field = "date_modified"
     records_sorted_by_cursor = False
 
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> PageNumberPaginator:
@@ -70,35 +72,19 @@ class Channels(DateCursor, V3Stream):
         return PageNumberPaginator(**{"date_modified:min": format_date(start), "date_modified:max": format_date(end)})
 
 
-class OrderChildStream(DateCursor):
-    """Read for each order in the sync's window only, so an incremental sync costs requests for changed
-    orders, not all of them. The order's date_modified is the cursor: every record carries it as
+class OrderChildStream:
+    """Read per order, only for the orders in the sync's window, so an incremental sync costs requests
+    for changed orders only. The order's date_modified is the cursor: each record carries it as
     `order_date_modified`, and the state moves as each order's children are complete."""
 
     cursor_field = "order_date_modified"
-    missing_parent_is_fine = True
-
-    def __init__(self, config: Any, parent: Orders, **kwargs: Any) -> None:
-        super().__init__(config, **kwargs)
-        self.parent = parent
-
-    def stream_slices(self, *, sync_mode: SyncMode, **_: Any) -> Iterable[Optional[Mapping[str, Any]]]:
-        for parent_slice in self.parent.stream_slices(sync_mode=SyncMode.full_refresh):
-            parent_slice = {"start": format_date(self.window_start(sync_mode)), "end": parent_slice["end"]}
-            for order in self.parent.read_records(sync_mode=SyncMode.incremental, stream_slice=parent_slice):
-                yield {"order_id": order["id"], "order_date_modified": order["date_modified"]}
+    missing_parent_is_fine = True  # an order deleted while we read
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         record = super().transform(record, stream_slice)  # type: ignore[misc]
         record.setdefault("order_id", stream_slice["order_id"])  # type: ignore[index]
         record["order_date_modified"] = stream_slice["order_date_modified"]  # type: ignore[index]
         return record
-
-    def on_record(self, record: Mapping[str, Any]) -> None:
-        pass  # the cursor moves per order, in on_slice_read, so orders without children count too
-
-    def on_slice_read(self, stream_slice: Optional[Mapping[str, Any]]) -> None:
-        self.advance(parse_date(stream_slice["order_date_modified"]))  # type: ignore[index]
 
 
 class OrderProducts(OrderChildStream, V2Stream):
@@ -117,21 +103,24 @@ class Transactions(OrderChildStream, V3Stream):
 
 
 class Brands(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-catalog/brands#get-all-brands — no change marker: full refresh."""
+    """https://developer.bigcommerce.com/docs/rest-catalog/brands#get-all-brands
+    No change marker: full refresh, paged in id order."""
 
     endpoint = "catalog/brands"
     scope = "store_v2_products_read_only"
 
 
 class Categories(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-catalog/categories#get-all-categories — no change marker: full refresh."""
+    """https://developer.bigcommerce.com/docs/rest-catalog/categories#get-all-categories
+    No change marker: full refresh, paged in id order."""
 
     endpoint = "catalog/categories"
     scope = "store_v2_products_read_only"
 
 
 class Pages(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-content/pages#get-pages — no dates at all: full refresh."""
+    """https://developer.bigcommerce.com/docs/rest-content/pages#get-pages
+    No dates at all: full refresh, with the page markup (`include=body`)."""
 
     endpoint = "content/pages"
     scope = "store_v2_content_read_only"
@@ -145,13 +134,12 @@ class Store(V2Stream):
     endpoint = "store"
     scope = "store_v2_information_read_only"
 
-    def request_params(self, **_: Any) -> MutableMapping[str, Any]:
+    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> "SingleObject":
+        return SingleObject()
+
+
+class SingleObject(PageNumberPaginator):
+    """/v2/store takes no paging parameters."""
+
+    def first(self) -> dict:
         return {}
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> PageNumberPaginator:
-        return PageNumberPaginator()
-
-
-INCREMENTAL_STREAMS = (Customers, Orders, Products, Channels)
-FULL_REFRESH_STREAMS = (Brands, Categories, Pages, Store)
-CHILD_STREAMS = (OrderProducts, Transactions)

@@ -1,0 +1,148 @@
+"""Where a stream's state stands, kept by the CDK's concurrent framework as partitions complete.
+
+Every incremental state here is `{cursor_field: ISO 8601 UTC}` and means "every record dated before
+this has been emitted". The next sync starts *at* it (inclusive), so a group of records sharing that
+second is never cut in two, and the state never moves past a record that was not emitted.
+State messages go through the framework's queue behind the records they cover.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from datetime import datetime
+from typing import Any, Deque, Mapping, MutableMapping, Optional, Set, Tuple
+
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.message import MessageRepository
+from airbyte_cdk.sources.streams.concurrent.cursor import Cursor
+from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
+from airbyte_cdk.sources.types import Record
+
+from .dates import format_date, optional_date, parse_date
+from .pagination import PAGE_LIMIT
+
+
+class DateStateCursor(Cursor):
+    """The shared part: hold the cursor value, emit it as a per-stream STATE message."""
+
+    def __init__(self, stream_name: str, cursor_field: str, stream_state: Mapping[str, Any],
+                 message_repository: MessageRepository, state_manager: ConnectorStateManager) -> None:
+        self._stream_name = stream_name
+        self.cursor_field = cursor_field
+        self._message_repository = message_repository
+        self._state_manager = state_manager
+        self._lock = threading.Lock()
+        self._value: Optional[datetime] = optional_date((stream_state or {}).get(cursor_field))
+        self._emitted: Optional[datetime] = None
+        self._emitted_once = False
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return {self.cursor_field: format_date(self._value)} if self._value else {}
+
+    @property
+    def value(self) -> Optional[datetime]:
+        return self._value
+
+    def should_be_synced(self, record: Record) -> bool:
+        return True
+
+    def ensure_at_least_one_state_emitted(self) -> None:
+        self._finish()
+        with self._lock:
+            if not self._emitted_once or self._emitted != self._value:
+                self._emit()
+
+    def _finish(self) -> None:
+        """Commit whatever the stream has completed; called once every partition is done."""
+
+    def _move_to(self, moment: Optional[datetime]) -> None:
+        if moment and (self._value is None or moment > self._value):
+            self._value = moment
+
+    def _emit(self) -> None:
+        self._state_manager.update_state_for_stream(self._stream_name, None, self.state)
+        self._message_repository.emit_message(self._state_manager.create_state_message(self._stream_name, None))
+        self._emitted, self._emitted_once = self._value, True
+
+
+class SortedRecordsCursor(DateStateCursor):
+    """One partition whose records arrive in cursor order: the state follows the last record out,
+    checkpointed once per page's worth of records."""
+
+    def __init__(self, *args: Any, checkpoint_every: int = PAGE_LIMIT, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._checkpoint_every = checkpoint_every
+        self._observed = 0
+
+    def observe(self, record: Record) -> None:
+        with self._lock:
+            self._move_to(optional_date(record.data.get(self.cursor_field)))
+            self._observed += 1
+            if self._observed % self._checkpoint_every == 0:
+                self._emit()
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._emit()
+
+
+class UnsortedRecordsCursor(DateStateCursor):
+    """Records in no cursor order (channels): the newest date seen counts only once the partition is read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending: Optional[datetime] = None
+
+    def observe(self, record: Record) -> None:
+        moment = optional_date(record.data.get(self.cursor_field))
+        with self._lock:
+            if moment and (self._pending is None or moment > self._pending):
+                self._pending = moment
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._move_to(self._pending)
+            self._emit()
+
+
+class PerOrderCursor(DateStateCursor):
+    """Children read one partition per order, many at once, finishing in any order. Orders are opened in
+    date order, so the state may move to the date of the oldest order still unfinished (or, when none is,
+    the newest finished): every order dated before that has all its children emitted."""
+
+    def __init__(self, *args: Any, checkpoint_every: int = 50, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._checkpoint_every = checkpoint_every
+        self._open: Deque[Tuple[Any, datetime]] = deque()
+        self._closed: Set[Any] = set()
+        self._closed_since_emit = 0
+
+    def opened(self, order_id: Any, order_date_modified: str) -> None:
+        with self._lock:
+            self._open.append((order_id, parse_date(order_date_modified)))
+
+    def observe(self, record: Record) -> None:
+        pass  # the state moves per order, not per record, so orders without children count too
+
+    def close_partition(self, partition: Partition) -> None:
+        order_id = (partition.to_slice() or {}).get("order_id")
+        with self._lock:
+            self._closed.add(order_id)
+            self._advance()
+            self._closed_since_emit += 1
+            if self._closed_since_emit >= self._checkpoint_every and self._emitted != self._value:
+                self._emit()
+                self._closed_since_emit = 0
+
+    def _advance(self) -> None:
+        finished: Optional[datetime] = None
+        while self._open and self._open[0][0] in self._closed:
+            order_id, finished = self._open.popleft()
+            self._closed.discard(order_id)
+        self._move_to(self._open[0][1] if self._open else finished)
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._advance()
