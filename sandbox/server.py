@@ -25,6 +25,7 @@ import math
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -463,6 +464,9 @@ ORDER_FILTERS = (
     *v2_date_filters("date_modified"),
     int_filter("channel_id", "channel_id"),
     text_filter("external_order_id", "external_order_id"),
+    # Not in today's OpenAPI file but long accepted (client libraries send it); without it, archived
+    # orders are listed too, so the sandbox's orders are exactly the canonical ones.
+    bool_filter("is_deleted", "is_deleted"),
 )
 
 ORDERS = Listing(
@@ -788,18 +792,29 @@ def cursor_meta(query: Mapping[str, str], sort: tuple, page: Sequence[Mapping], 
 
 
 def serve_customers(store: "SandboxStore", request: ApiRequest) -> Reply:
-    """Customers page by number or by cursor. With `after`/`before`, `page` is ignored and `meta`
-    carries only `cursor_pagination`; the first numbered page carries both (BigCommerce docs: the
+    """Customers page by number or by cursor; with `after`/`before`, `page` is ignored."""
+    if "after" in request.query or "before" in request.query:
+        return serve_customers_by_cursor(store, request)
+    return serve_customers_by_page(store, request)
+
+
+def serve_customers_by_page(store: "SandboxStore", request: ApiRequest) -> Reply:
+    """`meta.pagination`, plus `meta.cursor_pagination` on the first page (BigCommerce docs: the
     cursors are returned "on the first page or when the request contains before or after")."""
+    page, limit = read_paging(request)
+    # The first page hands out a keyset cursor, so its order must be the keyset's (ties by id).
+    ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values(), deterministic=page == 1)
+    chunk = ordered[(page - 1) * limit : page * limit]
+    meta = {"pagination": page_meta(request.query, len(ordered), len(chunk), page, limit)}
+    if page == 1:
+        meta["cursor_pagination"] = cursor_meta(request.query, (name, by, descending), chunk, False, len(ordered) > len(chunk), limit)
+    return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
+
+
+def serve_customers_by_cursor(store: "SandboxStore", request: ApiRequest) -> Reply:
+    """`meta.cursor_pagination` only. Ties are in id order whatever `shuffle_ties` says: a keyset
+    cursor needs a total order."""
     query = request.query
-    if "after" not in query and "before" not in query:
-        reply_page, limit = read_paging(request)
-        ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values())
-        chunk = ordered[(reply_page - 1) * limit : reply_page * limit]
-        meta = {"pagination": page_meta(query, len(ordered), len(chunk), reply_page, limit)}
-        if reply_page == 1:
-            meta["cursor_pagination"] = cursor_meta(query, (name, by, descending), chunk, False, len(ordered) > len(chunk), limit)
-        return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
     _, limit = read_paging(request)
     ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values(), deterministic=True)
     try:
@@ -808,15 +823,15 @@ def serve_customers(store: "SandboxStore", request: ApiRequest) -> Reply:
         raise request.error(422, str(problem)) from None
     if anchor["sort"] != name or anchor["desc"] != descending:
         raise request.error(422, "The cursor was issued for a different sort; start again without it.")
-    anchor_key, forward = by.key(anchor["value"]), "after" in query
-    if forward:
-        following = [r for r in ordered if comes_after(r, by, descending, anchor_key, anchor["id"])]
-        chunk, has_next = following[:limit], len(following) > limit
-        has_previous = len(following) < len(ordered)
+    anchor_key = by.key(anchor["value"])
+    beyond = [comes_after(r, by, descending, anchor_key, anchor["id"]) for r in ordered]
+    if "after" in query:
+        following = [r for r, after in zip(ordered, beyond) if after]
+        chunk, has_next, has_previous = following[:limit], len(following) > limit, len(following) < len(ordered)
     else:
-        preceding = [r for r in ordered if not comes_after(r, by, descending, anchor_key, anchor["id"]) and not (by.of(r) == anchor_key and r["id"] == anchor["id"])]
-        chunk, has_previous = preceding[-limit:], len(preceding) > limit
-        has_next = len(preceding) < len(ordered)
+        is_anchor = [by.of(r) == anchor_key and r["id"] == anchor["id"] for r in ordered]
+        preceding = [r for r, after, anchor_itself in zip(ordered, beyond, is_anchor) if not after and not anchor_itself]
+        chunk, has_previous, has_next = preceding[-limit:], len(preceding) > limit, len(preceding) < len(ordered)
     meta = {"cursor_pagination": cursor_meta(query, (name, by, descending), chunk, has_previous, has_next, limit)}
     return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
 
@@ -1188,6 +1203,8 @@ class SandboxStore:
             return json_reply(200, action(self, query))
         except ApiError as error:
             return error.reply()
+        except ValueError as refused:  # e.g. StoreData refuses to touch a transaction
+            return ApiError(422, str(refused)).reply()
 
 
 def _admin_record_key(store: SandboxStore, query: Mapping[str, str]) -> tuple:
@@ -1246,6 +1263,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def track(self, connection: socket.socket, is_open: bool) -> None:
         with self._open_lock:
             (self._open.add if is_open else self._open.discard)(connection)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-answer is ordinary (and the drop fault does it on purpose).
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
     def close_open_connections(self) -> None:
         """On stop, end kept-alive connections so clients see the server go, not a hang."""
