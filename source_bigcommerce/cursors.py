@@ -4,13 +4,17 @@ Every incremental state here is `{cursor_field: ISO 8601 UTC}` and means "every 
 this has been emitted". The next sync starts *at* it (inclusive), so a group of records sharing that
 second is never cut in two, and the state never moves past a record that was not emitted.
 State messages go through the framework's queue behind the records they cover.
+
+Once a whole window has been read, nothing can still appear inside it except through clock skew or
+BigCommerce's indexing lag, so the state may move up to the window's end less SETTLING_TIME even
+when no record was that new: the next sync does not re-read the last second's records again.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Deque, Mapping, MutableMapping, Optional, Set, Tuple
 
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
@@ -22,13 +26,17 @@ from airbyte_cdk.sources.types import Record
 from .dates import format_date, optional_date, parse_date
 from .pagination import PAGE_LIMIT
 
+SETTLING_TIME = timedelta(minutes=5)
+
 
 class DateStateCursor(Cursor):
     """The shared part: hold the cursor value, emit it as a per-stream STATE message."""
 
     def __init__(self, stream_name: str, cursor_field: str, stream_state: Mapping[str, Any],
-                 message_repository: MessageRepository, state_manager: ConnectorStateManager) -> None:
+                 message_repository: MessageRepository, state_manager: ConnectorStateManager,
+                 window_end: Optional[datetime] = None) -> None:
         self._stream_name = stream_name
+        self._window_end = window_end
         self.cursor_field = cursor_field
         self._message_repository = message_repository
         self._state_manager = state_manager
@@ -56,6 +64,11 @@ class DateStateCursor(Cursor):
 
     def _finish(self) -> None:
         """Commit whatever the stream has completed; called once every partition is done."""
+
+    def _window_read(self) -> None:
+        """Every record of the window has been emitted."""
+        if self._window_end is not None:
+            self._move_to(self._window_end - SETTLING_TIME)
 
     def _move_to(self, moment: Optional[datetime]) -> None:
         if moment and (self._value is None or moment > self._value):
@@ -85,6 +98,7 @@ class SortedRecordsCursor(DateStateCursor):
 
     def close_partition(self, partition: Partition) -> None:
         with self._lock:
+            self._window_read()
             self._emit()
 
 
@@ -104,6 +118,7 @@ class UnsortedRecordsCursor(DateStateCursor):
     def close_partition(self, partition: Partition) -> None:
         with self._lock:
             self._move_to(self._pending)
+            self._window_read()
             self._emit()
 
 
@@ -118,10 +133,16 @@ class PerOrderCursor(DateStateCursor):
         self._open: Deque[Tuple[Any, datetime]] = deque()
         self._closed: Set[Any] = set()
         self._closed_since_emit = 0
+        self._every_order_opened = False
 
     def opened(self, order_id: Any, order_date_modified: str) -> None:
         with self._lock:
             self._open.append((order_id, parse_date(order_date_modified)))
+
+    def every_order_opened(self) -> None:
+        """The orders listing reached the window's end (it did not fail half way)."""
+        with self._lock:
+            self._every_order_opened = True
 
     def observe(self, record: Record) -> None:
         pass  # the state moves per order, not per record, so orders without children count too
@@ -146,3 +167,5 @@ class PerOrderCursor(DateStateCursor):
     def _finish(self) -> None:
         with self._lock:
             self._advance()
+            if self._every_order_opened and not self._open:
+                self._window_read()

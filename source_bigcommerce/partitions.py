@@ -64,3 +64,4 @@ class PerOrderPartitions(PartitionGenerator):
                 return  # the token lacks this stream's scope: one warning, no request per order
             self._cursor.opened(order["id"], order["date_modified"])
             yield _partition(self._stream, {"order_id": order["id"], "order_date_modified": order["date_modified"]}, self._repository)
+        self._cursor.every_order_opened()

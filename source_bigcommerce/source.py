@@ -106,7 +106,8 @@ class _Layout:
         return self._facade(stream, WholeStreamPartitions(stream, self.repository), cursor)
 
     def _cursor_args(self, stream: BigCommerceStream) -> tuple:
-        return stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository, self.state_manager
+        return (stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
+                self.state_manager, self.now)
 
     def _window(self, stream: BigCommerceStream, cursor: Any):
         incremental = self.incremental is None or stream.name in self.incremental

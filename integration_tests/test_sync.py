@@ -1,0 +1,154 @@
+"""Whole-connector runs through the CLI against the sandbox store, compared with its ground truth."""
+
+import re
+from datetime import datetime, timezone
+
+import jsonschema
+import pytest
+
+from sandbox import SandboxStore
+from source_bigcommerce.dates import parse_date
+
+from .connector import STREAMS, catalog_for, config_for, run_connector
+from .expectations import CHILDREN, INCREMENTAL, expected_records
+
+CURSORS = {**{s: "date_modified" for s in INCREMENTAL}, **{s: "order_date_modified" for s in CHILDREN}}
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
+
+
+def by_key(records):
+    return {r["id"]: r for r in records}
+
+
+def assert_state_never_ahead_of_emitted(run, expected):
+    """Replaying the output in order: when a STATE says "everything dated before v is done", every
+    expected record dated before v has already been emitted."""
+    emitted = {s: set() for s in STREAMS}
+    for message in run.messages:
+        if message["type"] == "RECORD":
+            emitted[message["record"]["stream"]].add(message["record"]["data"]["id"])
+        elif message["type"] == "STATE":
+            stream = message["state"]["stream"]["stream_descriptor"]["name"]
+            value = (message["state"]["stream"].get("stream_state") or {}).get(CURSORS.get(stream, "-"))
+            if value:
+                moment = parse_date(value)
+                behind = [k for k, r in expected[stream].items() if parse_date(r[CURSORS[stream]]) < moment and k not in emitted[stream]]
+                assert not behind, f"{stream} state {value} is ahead of unemitted records {behind[:5]}"
+
+
+def test_given_sandbox_when_full_sync_then_every_stream_equals_ground_truth(store):
+    run = run_connector("read", config_for(store.base_url), catalog_for(mode="full_refresh"))
+
+    assert run.exit_code == 0, run.stderr[-2000:]
+    assert run.errors() == []
+    expected = expected_records(store)
+    for stream in STREAMS:
+        records = run.records[stream]
+        assert len(records) == len(by_key(records)), f"{stream}: records emitted twice"
+        assert by_key(records) == expected[stream], f"{stream} differs from the ground truth"
+    # the start date really filtered something out
+    assert len(expected["orders"]) < len(store.data.records["orders"])
+
+
+def test_given_full_sync_then_every_record_validates_and_every_date_is_iso_utc(store):
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for())
+    catalog = {s["name"]: s for s in run_connector("discover", config_for(store.base_url)).of_type("CATALOG")[0]["catalog"]["streams"]}
+
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("date-time")
+    def iso_utc(value):
+        return not isinstance(value, str) or bool(ISO_UTC.match(value))
+
+    for stream in STREAMS:
+        validator = jsonschema.Draft7Validator(catalog[stream]["json_schema"], format_checker=checker)
+        assert run.records[stream], stream
+        for record in run.records[stream]:
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(record)]
+            assert not errors, f"{stream} {record['id']}: {errors[:3]}"
+
+
+def test_given_incremental_sync_then_states_never_pass_an_unemitted_record_and_checkpoint_per_page(store):
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for())
+
+    assert run.exit_code == 0
+    expected = expected_records(store, start_date="2015-01-01")
+    assert_state_never_ahead_of_emitted(run, expected)
+    orders_states = [s for s in run.states if s["stream"]["stream_descriptor"]["name"] == "orders"]
+    assert len(orders_states) >= len(run.records["orders"]) // 250, "orders should checkpoint at least once per page"
+    for stream in CURSORS:  # the whole window was read: the state reaches the newest record, or near the sync's start
+        newest = max(parse_date(r[CURSORS[stream]]) for r in expected[stream].values())
+        final = parse_date(run.stream_state(stream)[CURSORS[stream]])
+        assert newest <= final <= datetime.now(tz=timezone.utc), stream
+
+
+def test_given_changes_after_a_sync_when_incremental_then_changed_and_new_arrive_and_children_cost_scales(store):
+    config, catalog = config_for(store.base_url), catalog_for()
+    first = run_connector("read", config, catalog)
+    assert first.exit_code == 0
+    orders = sorted(store.data.records["orders"])
+    changed = {
+        "orders": {store.touch("orders", k)["id"] for k in orders[:4] + orders[-3:]} | {store.add("orders")["id"] for _ in range(2)},
+        "customers": {store.touch("customers", k)["id"] for k in sorted(store.data.records["customers"])[:3]},
+        "products": {store.touch("products", k)["id"] for k in sorted(store.data.records["products"])[:3]},
+        "channels": {store.touch("channels", 1)["id"]},
+    }
+    store.reset_stats()
+
+    second = run_connector("read", config, catalog, state=first.final_state())
+
+    assert second.exit_code == 0, second.stderr[-2000:]
+    truth = expected_records(store)
+    for stream, keys in changed.items():
+        got = by_key(second.records[stream])
+        assert keys <= set(got), f"{stream}: changed records missing"
+        assert all(got[k] == truth[stream][k] for k in keys), f"{stream}: stale version emitted"
+    # unchanged records are not re-read beyond the boundary (the group sharing the previous state's second)
+    for stream in ("orders", "customers", "products", "channels"):
+        boundary = parse_date(first.stream_state(stream)["date_modified"])
+        extra = {k for k, r in by_key(second.records[stream]).items() if k not in changed[stream]}
+        assert all(parse_date(truth[stream][k]["date_modified"]) == boundary for k in extra), stream
+    # children are read for the changed orders (and the boundary order), not for every order
+    emitted_orders = {r["order_id"] for r in second.records["order_products"]}
+    assert set(changed["orders"]) <= emitted_orders
+    child_requests = [e for e in store.request_log() if re.search(r"/v2/orders/\d+/products$", e["path"])]
+    assert len(child_requests) == len(by_key(second.records["orders"]))
+    assert len(child_requests) == len(changed["orders"])
+    for stream in CHILDREN:
+        assert {r["id"] for r in second.records[stream]} >= {k for k, r in truth[stream].items() if r["order_id"] in changed["orders"]}
+    # the state advanced
+    assert parse_date(second.stream_state("orders")["date_modified"]) > parse_date(first.stream_state("orders")["date_modified"])
+
+
+def test_given_store_changing_while_syncing_when_synced_twice_then_nothing_lost():
+    with SandboxStore(seed=3, scale=0.25, change_every=7, shuffle_ties=True) as store:
+        config, catalog = config_for(store.base_url), catalog_for()
+        started = datetime.now(tz=timezone.utc).replace(microsecond=0)
+        before = expected_records(store)
+        first = run_connector("read", config, catalog)
+        assert first.exit_code == 0, first.stderr[-2000:]
+        changes_during_first = store.stats()["changes"]
+        store.options.change_every = None
+        second = run_connector("read", config, catalog, state=first.final_state())
+        assert second.exit_code == 0
+        after = expected_records(store)
+
+    assert changes_during_first > 10
+    for stream in INCREMENTAL + CHILDREN:
+        # a record untouched during the first sync arrives in the first sync
+        untouched = {k for k, r in after[stream].items() if before[stream].get(k) == r}
+        assert untouched <= {r["id"] for r in first.records[stream]}, f"{stream}: skipped during a changing sync"
+        # and after the follow-up sync every record is there in its latest version
+        latest = {**by_key(first.records[stream]), **by_key(second.records[stream])}
+        assert latest == after[stream], f"{stream}: lost or stale after the follow-up sync"
+    assert_state_never_ahead_of_emitted(first, after)
+    assert started  # the window of the first sync ended when it began
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_given_one_stream_selected_when_read_then_only_it_is_read(store, stream):
+    run = run_connector("read", config_for(store.base_url), catalog_for([stream]))
+
+    assert run.exit_code == 0
+    assert set(run.records) == {stream}
+    assert by_key(run.records[stream]) == expected_records(store)[stream]
