@@ -636,6 +636,7 @@ def test_given_admin_endpoints_then_stats_log_truth_touch_add_and_reset_work_ove
     assert [e["path"] for e in requests.get(f"{admin}/log", timeout=5).json()] == ["/stores/sandbox/v2/time"]
     truth = requests.get(f"{admin}/ground_truth", timeout=5).json()
     assert {r["id"] for r in truth["orders"]} == set(sandbox.data.records["orders"])
+    assert truth["orders"][0]["products"]["url"].startswith(sandbox.base_url), "links as they were served"
     oid = truth["orders"][0]["id"]
     touched = requests.post(f"{admin}/touch", params={"stream": "orders", "id": oid}, timeout=5).json()
     assert moment(touched["date_modified"]) > moment(truth["orders"][0]["date_modified"])

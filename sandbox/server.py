@@ -12,7 +12,7 @@ rendered through `StoreData.to_api`, so this module only decides *which* records
 are wrapped. Query parameters were checked against BigCommerce's OpenAPI files (bigcommerce/docs,
 `reference/*.yml`) and its developer docs.
 
-Layout: options and errors; query-value parsers; filters, sorts and includes (as data); the endpoint
+Layout: options and errors; query-value parsers; filters and sorts (as data); the endpoint
 catalogue (`ROUTES`); endpoint handlers; rate limiter, faults, stats; the store; the HTTP handler.
 """
 
@@ -29,13 +29,14 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from functools import lru_cache, partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .data import StoreData
@@ -61,7 +62,7 @@ class SandboxOptions:
     seed: int = 1
     scale: float = 1.0
     store_hash: str = "sandbox"
-    tokens: dict = field(default_factory=lambda: {"sandbox-token": None})  # token -> scopes (None = all)
+    tokens: dict[str, Optional[frozenset]] = field(default_factory=lambda: {"sandbox-token": None})  # token -> scopes (None = all)
     latency_ms: float = 0
     jitter_ms: float = 0
     quota: Optional[int] = None  # requests per window; None = unlimited (headers still sent)
@@ -272,7 +273,7 @@ HAS_ANY_MEMBER = lambda have, wanted: bool(wanted.intersection(have or ()))  # n
 NOT_EQUAL = lambda have, wanted: have != wanted  # noqa: E731
 
 
-def ON_DAY_OR_MOMENT(have: Optional[datetime], wanted) -> bool:
+def same_day_or_moment(have: Optional[datetime], wanted) -> bool:
     if have is None:
         return False
     return have.date() == wanted if type(wanted) is date else have == wanted
@@ -306,7 +307,7 @@ def v3_date_filters(record_field: str) -> tuple:
     """`date_modified`, `date_modified:min`, `date_modified:max` (inclusive bounds)."""
     read = date_value(record_field)
     return (
-        Filter(record_field, read, parse_day_or_moment, ON_DAY_OR_MOMENT),
+        Filter(record_field, read, parse_day_or_moment, same_day_or_moment),
         Filter(f"{record_field}:min", read, parse_v3_date, AT_LEAST),
         Filter(f"{record_field}:max", read, parse_v3_date, AT_MOST),
     )
@@ -503,7 +504,7 @@ PRODUCTS = Listing(
         int_filter("brand_id", "brand_id"),
         *v3_date_filters("date_modified"),
         *v3_date_filters("date_last_imported"),
-        Filter("date_last_imported:not", date_value("date_last_imported"), parse_day_or_moment, lambda h, w: not ON_DAY_OR_MOMENT(h, w)),
+        Filter("date_last_imported:not", date_value("date_last_imported"), parse_day_or_moment, lambda h, w: not same_day_or_moment(h, w)),
         bool_filter("is_visible", "is_visible"),
         bool_filter("is_featured", "is_featured"),
         bool_filter("is_free_shipping", "is_free_shipping"),
@@ -1092,8 +1093,10 @@ class SandboxStore:
             return record
 
     def ground_truth(self) -> dict:
+        """What a correct connector emits from this store: canonical records, with order link urls
+        pointing at this server (as they were served) once it has started."""
         with self.lock:
-            return self.data.ground_truth()
+            return self.data.ground_truth(base_url_for_links=self.base_url) if self.base_url else self.data.ground_truth()
 
     def _changed(self) -> None:
         self._stats.count_change()
@@ -1127,6 +1130,18 @@ class SandboxStore:
     def request_log(self) -> list:
         with self._stats.lock:
             return [dict(entry) for entry in self._stats.log]
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count one API request as being served (for `peak_concurrency`) while the block runs."""
+        self._stats.begin()
+        try:
+            yield
+        finally:
+            self._stats.end()
+
+    def record_request(self, method: str, path: str, query: Mapping[str, str], answer: "Answer") -> None:
+        self._stats.record(method, answer.template, path, query, answer.reply.status, answer.fault)
 
     def reset_stats(self) -> None:
         """Zero the counters and the log, and start a fresh rate-limit window (a benchmark run
@@ -1311,18 +1326,13 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if split.path.startswith("/__sandbox/"):
             self._write(store.answer_admin(self.command, split.path, query))
             return
-        store._stats.begin()
-        try:
+        with store.in_flight():
             answer = store.answer_api(self.command, split.path, query, self.headers.get("X-Auth-Token"))
-            store._stats.record(self.command, answer.template, split.path, query, answer.reply.status, answer.fault)
+            store.record_request(self.command, split.path, query, answer)
             if answer.fault == "drop":
                 self._write_dropped(answer.reply, answer.fault_detail)
-            elif answer.fault == "truncate":
-                self._write(answer.reply, truncate=True)
             else:
-                self._write(answer.reply)
-        finally:
-            store._stats.end()
+                self._write(answer.reply, truncate=answer.fault == "truncate")
 
     def _discard_request_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
