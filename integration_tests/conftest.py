@@ -14,3 +14,8 @@ def store():
     """A fresh sandbox store per test (tests change its data)."""
     with SandboxStore(seed=7, scale=0.25) as running:
         yield running
+
+
+def pytest_configure(config):
+    # A mark of airbyte-cdk's standard test suite (test_acceptance.py), registered so it is not taken for a typo.
+    config.addinivalue_line("markers", "image_tests: airbyte-cdk standard tests that build and run the connector's Docker image")
