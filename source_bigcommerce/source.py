@@ -25,6 +25,7 @@ from .check import check_store
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import PerOrderCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
+from .rate_limit import BigCommerceBudget
 from .partitions import PerOrderPartitions, WholeStreamPartitions, sync_window
 from .streams import Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions
 from .streams.base import BigCommerceStream
@@ -62,17 +63,18 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._incremental_streams())
+        shared = {"config": settings, "api_budget": BigCommerceBudget()}  # one quota for every stream and worker
         return [
-            layout.sorted(Customers(settings)),
-            layout.sorted(Orders(settings)),
-            layout.per_order(OrderProducts(settings), Orders(settings)),
-            layout.per_order(Transactions(settings), Orders(settings)),
-            layout.sorted(Products(settings)),
-            layout.whole(Brands(settings)),
-            layout.whole(Categories(settings)),
-            layout.whole(Pages(settings)),
-            layout.unsorted(Channels(settings)),
-            layout.whole(Store(settings)),
+            layout.sorted(Customers(**shared)),
+            layout.sorted(Orders(**shared)),
+            layout.per_order(OrderProducts(**shared), Orders(**shared)),
+            layout.per_order(Transactions(**shared), Orders(**shared)),
+            layout.sorted(Products(**shared)),
+            layout.whole(Brands(**shared)),
+            layout.whole(Categories(**shared)),
+            layout.whole(Pages(**shared)),
+            layout.unsorted(Channels(**shared)),
+            layout.whole(Store(**shared)),
         ]
 
     def _incremental_streams(self) -> Optional[set]:

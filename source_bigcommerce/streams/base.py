@@ -12,10 +12,11 @@ from typing import Any, ClassVar, Dict, Iterable, Mapping, MutableMapping, Optio
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from airbyte_cdk.sources.streams.http import HttpStream
 
 from .. import __version__
-from ..config import BigCommerceConfig
+from ..config import MAX_WORKERS, BigCommerceConfig
 from ..dates import UTC, apply_date_plan, compile_date_plan, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, decoded_body
 from ..pagination import PAGE_LIMIT, Page, PageNumberPaginator
@@ -46,6 +47,9 @@ class BigCommerceStream(HttpStream, ABC):
         self.config = config
         self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
+        # Every worker of a stream shares this session; let its pool hold one connection per worker.
+        self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
+        self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._date_plan = compile_date_plan(self.get_json_schema())
 
     def get_json_schema(self) -> Mapping[str, Any]:
