@@ -1,0 +1,124 @@
+"""The shipped pacing and backoff code, driven by crafted headers and a patched clock."""
+
+import datetime
+import random
+
+import pytest
+import requests
+
+from source_bigcommerce import rate_limit
+from source_bigcommerce.errors import RateLimitBackoff
+from source_bigcommerce.rate_limit import BigCommerceBudget
+
+
+def response(status=200, left=None, reset_ms=None):
+    made = requests.Response()
+    made.status_code = status
+    if left is not None:
+        made.headers["X-Rate-Limit-Requests-Left"] = str(left)
+    if reset_ms is not None:
+        made.headers["X-Rate-Limit-Time-Reset-Ms"] = str(reset_ms)
+    return made
+
+
+def request(n):
+    return requests.Request("GET", f"https://api.bigcommerce.com/stores/x/v2/orders/{n}/products").prepare()
+
+
+class Clock:
+    """Stands in for datetime.datetime.now() in the budget and the CDK's fixed window."""
+
+    def __init__(self):
+        self.now = datetime.datetime(2026, 1, 1, 12, 0, 0)
+
+    def advance(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+
+    class FakeDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return fake.now
+
+    monkeypatch.setattr(rate_limit.datetime, "datetime", FakeDatetime)
+    import airbyte_cdk.sources.streams.call_rate as call_rate
+
+    monkeypatch.setattr(call_rate.datetime, "datetime", FakeDatetime)
+    return fake
+
+
+def try_acquire(budget, req):
+    try:
+        budget.acquire_call(req, block=False)
+        return True
+    except Exception:
+        return False
+
+
+def test_given_requests_left_when_spent_then_budget_blocks_before_a_429(clock):
+    budget = BigCommerceBudget()
+    first = request(1)
+    assert try_acquire(budget, first)
+    budget.update_from_response(first, response(left=2, reset_ms=1500))
+
+    assert try_acquire(budget, request(2))
+    assert try_acquire(budget, request(3))
+    assert not try_acquire(budget, request(4)), "the quota is spent: wait instead of earning a 429"
+
+    clock.advance(1.6)  # past the reset BigCommerce announced
+    assert try_acquire(budget, request(4))
+
+
+def test_given_requests_in_flight_when_an_older_one_answers_then_later_ones_count_against_the_quota(clock):
+    budget = BigCommerceBudget()
+    sent = [request(n) for n in range(4)]
+    for r in sent:
+        assert try_acquire(budget, r)
+    # BigCommerce answered the first one having seen only it: 3 left, but 3 more are on their way.
+    budget.update_from_response(sent[0], response(left=3, reset_ms=30000))
+
+    assert not try_acquire(budget, request(9))
+
+
+def test_given_stale_higher_count_when_answered_then_budget_does_not_grow_back(clock):
+    budget = BigCommerceBudget()
+    a, b = request(1), request(2)
+    try_acquire(budget, a), try_acquire(budget, b)
+    budget.update_from_response(b, response(left=0, reset_ms=30000))
+    budget.update_from_response(a, response(left=5, reset_ms=30000))  # an older answer arriving late
+
+    assert not try_acquire(budget, request(3))
+
+
+def test_given_429_without_headers_then_budget_treats_it_as_no_calls_left(clock):
+    budget = BigCommerceBudget()
+    r = request(1)
+    try_acquire(budget, r)
+    budget.update_from_response(r, response(status=429))
+
+    assert not try_acquire(budget, request(2))
+
+
+@pytest.mark.parametrize(
+    "status, reset_ms, attempt, low, high",
+    [
+        (429, 1200, 1, 1.2, 1.2),  # first 429: exactly the announced reset
+        (429, 1200, 3, 1.2 + 1.0, 1.2 + 2.0),  # it repeats: reset plus growing, jittered backoff
+        (429, None, 1, 0.25, 0.5),  # platform under load (no headers): exponential backoff
+        (500, None, 1, 0.25, 0.5),
+        (500, None, 4, 2.0, 4.0),
+        (502, None, 20, 15.0, 30.0),  # capped
+    ],
+)
+def test_backoff_table(status, reset_ms, attempt, low, high):
+    wait = RateLimitBackoff(random.Random(1)).backoff_time(response(status=status, reset_ms=reset_ms), attempt)
+    assert low <= wait <= high
+
+
+def test_backoff_on_dropped_connection_is_exponential():
+    wait = RateLimitBackoff(random.Random(1)).backoff_time(requests.ConnectionError("reset"), 2)
+    assert 0.5 <= wait <= 1.0
