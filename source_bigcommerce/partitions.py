@@ -18,6 +18,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 
 from .cursors import DateStateCursor, PerOrderCursor
 from .dates import format_date
+from .order_listing import SharedOrderListing
 from .streams.base import BigCommerceStream
 
 
@@ -49,17 +50,14 @@ class WholeStreamPartitions(PartitionGenerator):
 
 
 class PerOrderPartitions(PartitionGenerator):
-    """One partition per order in the window, read from the orders endpoint in date order."""
+    """One partition per order in the window, in date order, from the listing shared with the orders stream."""
 
-    def __init__(self, stream: BigCommerceStream, orders: BigCommerceStream, cursor: PerOrderCursor,
-                 repository: MessageRepository, window: Callable[[], Optional[Mapping[str, str]]]) -> None:
-        self._stream, self._orders, self._cursor, self._repository, self._window = stream, orders, cursor, repository, window
+    def __init__(self, stream: BigCommerceStream, listing: SharedOrderListing, cursor: PerOrderCursor,
+                 repository: MessageRepository) -> None:
+        self._stream, self._listing, self._cursor, self._repository = stream, listing, cursor, repository
 
     def generate(self) -> Iterable[Partition]:
-        window = self._window()
-        if window is None:
-            return
-        for order in self._orders.read_records(sync_mode=SyncMode.full_refresh, stream_slice=window):
+        for order in self._listing.orders(self._stream.name):
             if self._stream.forbidden:
                 return  # the token lacks this stream's scope: one warning, no request per order
             self._cursor.opened(order["id"], order["date_modified"])

@@ -25,6 +25,7 @@ from .check import check_store
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import PerOrderCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
+from .order_listing import SharedOrderListing
 from .rate_limit import BigCommerceBudget
 from .partitions import PerOrderPartitions, WholeStreamPartitions, sync_window
 from .streams import Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions
@@ -62,13 +63,25 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
-        layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._incremental_streams())
         shared = {"config": settings, "api_budget": BigCommerceBudget()}  # one quota for every stream and worker
+        layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog)
+        orders = Orders(**shared)
+        order_products, transactions = OrderProducts(**shared), Transactions(**shared)
+        cursors = {"orders": layout.cursor(SortedRecordsCursor, orders),
+                   "order_products": layout.cursor(PerOrderCursor, order_products),
+                   "transactions": layout.cursor(PerOrderCursor, transactions)}
+        # One listing of the window's orders for the orders stream and both children.
+        orders.listing = SharedOrderListing(
+            lambda: Orders(**shared),
+            {name: layout.window(name, cursor) for name, cursor in cursors.items() if layout.selected(name)},
+        )
         return [
             layout.sorted(Customers(**shared)),
-            layout.sorted(Orders(**shared)),
-            layout.per_order(OrderProducts(**shared), Orders(**shared)),
-            layout.per_order(Transactions(**shared), Orders(**shared)),
+            layout.facade(orders, WholeStreamPartitions(orders, self._repository, lambda: {}), cursors["orders"]),
+            layout.facade(order_products, PerOrderPartitions(order_products, orders.listing, cursors["order_products"], self._repository),
+                          cursors["order_products"]),
+            layout.facade(transactions, PerOrderPartitions(transactions, orders.listing, cursors["transactions"], self._repository),
+                          cursors["transactions"]),
             layout.sorted(Products(**shared)),
             layout.whole(Brands(**shared)),
             layout.whole(Categories(**shared)),
@@ -77,45 +90,40 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
             layout.whole(Store(**shared)),
         ]
 
-    def _incremental_streams(self) -> Optional[set]:
-        if self._catalog is None:
-            return None  # discover/check: no catalog, nothing is read
-        return {c.stream.name for c in self._catalog.streams if c.sync_mode == SyncMode.incremental}
-
 
 class _Layout:
     """Wraps each stream in the framework's facade with the partitions and cursor it reads with."""
 
     def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
-                 incremental: Optional[set]) -> None:
-        self.settings, self.state_manager, self.repository, self.incremental = settings, state_manager, repository, incremental
+                 catalog: Optional[ConfiguredAirbyteCatalog]) -> None:
+        self.settings, self.state_manager, self.repository = settings, state_manager, repository
+        self.modes = None if catalog is None else {c.stream.name: c.sync_mode for c in catalog.streams}
         self.now = datetime.now(tz=UTC).replace(microsecond=0)  # one "now" for every stream of this sync
 
+    def selected(self, name: str) -> bool:
+        return self.modes is None or name in self.modes
+
+    def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
+        incremental = self.modes is None or self.modes.get(name) == SyncMode.incremental
+        return sync_window(self.settings.start_date, cursor, incremental, self.now)
+
+    def cursor(self, kind: type, stream: BigCommerceStream) -> Any:
+        return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
+                    self.state_manager, self.now)
+
     def sorted(self, stream: BigCommerceStream) -> Stream:
-        cursor = SortedRecordsCursor(*self._cursor_args(stream))
-        return self._facade(stream, WholeStreamPartitions(stream, self.repository, self._window(stream, cursor)), cursor)
+        return self._windowed(stream, self.cursor(SortedRecordsCursor, stream))
 
     def unsorted(self, stream: BigCommerceStream) -> Stream:
-        cursor = UnsortedRecordsCursor(*self._cursor_args(stream))
-        return self._facade(stream, WholeStreamPartitions(stream, self.repository, self._window(stream, cursor)), cursor)
-
-    def per_order(self, stream: BigCommerceStream, orders: Orders) -> Stream:
-        cursor = PerOrderCursor(*self._cursor_args(stream))
-        return self._facade(stream, PerOrderPartitions(stream, orders, cursor, self.repository, self._window(stream, cursor)), cursor)
+        return self._windowed(stream, self.cursor(UnsortedRecordsCursor, stream))
 
     def whole(self, stream: BigCommerceStream) -> Stream:
-        cursor = FinalStateCursor(stream.name, None, self.repository)
-        return self._facade(stream, WholeStreamPartitions(stream, self.repository), cursor)
+        return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(stream.name, None, self.repository))
 
-    def _cursor_args(self, stream: BigCommerceStream) -> tuple:
-        return (stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
-                self.state_manager, self.now)
+    def _windowed(self, stream: BigCommerceStream, cursor: Any) -> Stream:
+        return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(stream.name, cursor)), cursor)
 
-    def _window(self, stream: BigCommerceStream, cursor: Any):
-        incremental = self.incremental is None or stream.name in self.incremental
-        return lambda: sync_window(self.settings.start_date, cursor, incremental, self.now)
-
-    def _facade(self, stream: BigCommerceStream, partitions: PartitionGenerator, cursor: Cursor) -> Stream:
+    def facade(self, stream: BigCommerceStream, partitions: PartitionGenerator, cursor: Cursor) -> Stream:
         return StreamFacade(
             DefaultStream(
                 partition_generator=partitions,

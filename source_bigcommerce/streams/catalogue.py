@@ -5,7 +5,7 @@ API reference: https://developer.bigcommerce.com/docs/rest-management
 
 from __future__ import annotations
 
-from typing import Any, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, Mapping, MutableMapping, Optional
 
 from ..dates import format_date, parse_date
 from ..pagination import V2_ORDERS, V3_CATALOG, CursorPaginator, DateKeysetPaginator, PageNumberPaginator
@@ -39,6 +39,12 @@ class Orders(V2Stream):
     endpoint = "orders"
     scope = "store_v2_orders_read_only"
     cursor_field = "date_modified"
+    listing: Any = None  # a SharedOrderListing when the children read the same window
+
+    def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        if self.listing is not None:
+            return self.listing.orders(self.name)
+        return super().read_records(*args, **kwargs)
 
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> DateKeysetPaginator:
         start, end = window(stream_slice)
