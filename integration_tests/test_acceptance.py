@@ -142,6 +142,10 @@ def latest_per_stream(states: List[Mapping[str, Any]]) -> List[Mapping[str, Any]
     return list(latest.values())
 
 
+def stream_names(catalog_path: str) -> List[str]:
+    return [c["stream"]["name"] for c in json.loads((ROOT / catalog_path).read_text())["streams"]]
+
+
 def cursor_fields(catalog_path: str) -> Dict[str, str]:
     catalog = json.loads((ROOT / catalog_path).read_text())
     return {c["stream"]["name"]: (c.get("cursor_field") or c["stream"]["default_cursor_field"])[0] for c in catalog["streams"]}
@@ -272,6 +276,3 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
         final = latest_per_stream(states_in_order(output))
         assert {s["stream"]["stream_descriptor"]["name"] for s in final} == set(cursor_fields(entry["configured_catalog_path"]))
 
-
-def stream_names(catalog_path: str) -> List[str]:
-    return [c["stream"]["name"] for c in json.loads((ROOT / catalog_path).read_text())["streams"]]
