@@ -32,7 +32,7 @@ from .streams import Brands, Categories, Channels, Customers, OrderProducts, Ord
 from .streams.base import BigCommerceStream
 
 LOGGER = logging.getLogger("airbyte")
-QUEUE_SIZE = 10_000
+QUEUE_SIZE = 1_000  # records waiting for the main thread: bounds memory whatever the store size
 
 
 class SourceBigCommerce(ConcurrentSourceAdapter):
