@@ -3,14 +3,16 @@
 The orders stream emits them; order_products and transactions make one partition per order. Listing
 the window three times would cost two extra requests per 250 orders, which is most of an incremental
 sync's cost when few orders changed. So the first reader fetches each chunk and the others read it
-from memory; a chunk is dropped once every reader has passed it. A reader that falls too far behind
-(or never starts) is let go and lists the rest on its own, so memory stays bounded whatever the store
-size and no reader ever waits for another.
+from memory; a chunk is dropped once every reader has passed it. A reader running ahead waits while it
+is MAX_CHUNKS_AHEAD chunks in front of the slowest reader, so memory stays bounded whatever the store
+size; a reader that has not started within START_GRACE_SECONDS is let go, and lists on its own when
+it does start (the framework may schedule it late).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from itertools import islice
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
@@ -20,7 +22,8 @@ from .dates import format_date, parse_date
 from .pagination import PAGE_LIMIT
 
 Window = Optional[Mapping[str, str]]
-MAX_CHUNKS_BEHIND = 16
+MAX_CHUNKS_AHEAD = 4
+START_GRACE_SECONDS = 10.0
 
 
 class SharedOrderListing:
@@ -31,6 +34,8 @@ class SharedOrderListing:
         self._chunks: List[List[Mapping[str, Any]]] = []
         self._first_chunk = 0  # index of self._chunks[0] in the whole listing
         self._positions: Dict[str, int] = {reader: 0 for reader in windows}  # readers still sharing
+        self._started: set = set()
+        self._waiting_since: Dict[str, float] = {}
         self._source: Optional[Iterator[Mapping[str, Any]]] = None
         self._fetching = False
         self._exhausted = False
@@ -39,10 +44,17 @@ class SharedOrderListing:
 
     def orders(self, reader: str) -> Iterator[Mapping[str, Any]]:
         """The orders in `reader`'s window, in date order."""
+        try:
+            yield from self._orders(reader)
+        finally:  # done, failed or abandoned: stop holding chunks for this reader
+            self._leave(reader)
+
+    def _orders(self, reader: str) -> Iterator[Mapping[str, Any]]:
         own = self._window_of[reader]
         if own is None:
-            self._leave(reader)
             return
+        with self._condition:
+            self._started.add(reader)
         start = parse_date(own["start"])
         index, last_date, ids_at_last_date = 0, None, set()  # type: ignore[var-annotated]
         while True:
@@ -70,8 +82,10 @@ class SharedOrderListing:
             while True:
                 if reader not in self._positions:
                     return None
-                self._positions[reader] = index
-                self._forget_passed_chunks()
+                if self._positions[reader] != index:
+                    self._positions[reader] = index
+                    self._forget_passed_chunks()
+                    self._condition.notify_all()  # a reader waiting to run ahead may go on
                 if self._error is not None:
                     raise self._error
                 if index - self._first_chunk < len(self._chunks):
@@ -79,9 +93,9 @@ class SharedOrderListing:
                 if self._exhausted:
                     self._leave_locked(reader)
                     return None
-                if not self._fetching:
+                if not self._fetching and not self._too_far_ahead(index):
                     break
-                self._condition.wait()
+                self._condition.wait(timeout=1.0)
             self._fetching = True
         try:
             chunk = list(islice(self._listing(), PAGE_LIMIT))
@@ -106,15 +120,22 @@ class SharedOrderListing:
             self._source = iter(self._new_stream().read_records(sync_mode=SyncMode.full_refresh, stream_slice=self._window))
         return self._source
 
+    def _too_far_ahead(self, index: int) -> bool:
+        """Fetching chunk `index` would put this reader too far ahead: wait for the others, but let go of
+        one that has not started within START_GRACE_SECONDS."""
+        for reader, position in list(self._positions.items()):
+            if index - position >= MAX_CHUNKS_AHEAD:
+                waited = time.monotonic() - self._waiting_since.setdefault(reader, time.monotonic())
+                if reader not in self._started and waited > START_GRACE_SECONDS:
+                    del self._positions[reader]
+                else:
+                    return True
+        return False
+
     def _forget_passed_chunks(self) -> None:
         if not self._positions:
             self._chunks.clear()
             return
-        if len(self._chunks) > MAX_CHUNKS_BEHIND:  # the slowest readers go their own way
-            newest = self._first_chunk + len(self._chunks)
-            for reader, position in list(self._positions.items()):
-                if newest - position > MAX_CHUNKS_BEHIND:
-                    del self._positions[reader]
         slowest = min(self._positions.values(), default=self._first_chunk + len(self._chunks))
         drop = max(0, slowest - self._first_chunk)
         if drop:

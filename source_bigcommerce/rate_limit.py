@@ -32,7 +32,12 @@ class BigCommerceBudget(HttpAPIBudget):
     the requests we sent *after* the one being answered (those sent before it were counted already):
     without this, each window overshoots by up to `num_workers` requests and earns 429s."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_in_flight: int = 1_000) -> None:
+        # `num_workers` requests at most on the wire at once. A thread holds its slot from acquire until
+        # the answer; a request that died without one leaves the slot to that thread's next request
+        # (the CDK retries on the same thread), so no slot is ever lost.
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._holding = threading.local()
         self._sequence = itertools.count()
         self._in_flight: Dict[int, int] = {}  # id(request) -> when it was sent, in send order
         self._lock = threading.Lock()
@@ -50,6 +55,10 @@ class BigCommerceBudget(HttpAPIBudget):
         )
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        if not getattr(self._holding, "slot", False):
+            if not self._slots.acquire(blocking=block, timeout=timeout):
+                raise TimeoutError("no request slot free")
+            self._holding.slot = True
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
             sequence = self._in_flight[id(request)] = next(self._sequence)
@@ -57,6 +66,9 @@ class BigCommerceBudget(HttpAPIBudget):
                 self._in_flight = {k: v for k, v in self._in_flight.items() if v > sequence - FORGET_AFTER}
 
     def update_from_response(self, request: Any, response: Any) -> None:
+        if getattr(self._holding, "slot", False):
+            self._holding.slot = False
+            self._slots.release()
         with self._lock:
             sent = self._in_flight.pop(id(request), None)
             sent_later = sum(1 for other in self._in_flight.values() if sent is not None and other > sent)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog, SyncMode
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
+from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.concurrent_source.concurrent_source_adapter import ConcurrentSourceAdapter
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import InMemoryMessageRepository, MessageRepository
@@ -32,7 +34,9 @@ from .streams import Brands, Categories, Channels, Customers, OrderProducts, Ord
 from .streams.base import BigCommerceStream
 
 LOGGER = logging.getLogger("airbyte")
-QUEUE_SIZE = 1_000  # records waiting for the main thread: bounds memory whatever the store size
+QUEUE_SIZE = 100  # records waiting for the main thread: bounds memory whatever the store size
+GENERATORS = 3  # streams generating partitions at once
+PENDING_PARTITIONS_PER_THREAD = 4
 
 
 class SourceBigCommerce(ConcurrentSourceAdapter):
@@ -41,10 +45,16 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         workers = _workers(config)
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
-        super().__init__(ConcurrentSource.create(
-            num_workers=workers,
-            initial_number_of_partitions_to_generate=1 if workers == 1 else min(3, workers - 1),
-            logger=LOGGER, slice_logger=DebugSliceLogger(), message_repository=self._repository, queue=queue,
+        # Partition generators (which list orders) get threads of their own, so a generator never starves
+        # the readers it feeds; the budget keeps the requests on the wire at `num_workers`.
+        self._workers = workers
+        threads = workers + GENERATORS
+        super().__init__(ConcurrentSource(
+            threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workerpool"), LOGGER,
+                                         # Generators wait while this many partitions are pending: memory stays flat.
+                                         max_concurrent_tasks=PENDING_PARTITIONS_PER_THREAD * threads),
+            logger=LOGGER, slice_logger=DebugSliceLogger(), queue=queue, message_repository=self._repository,
+            initial_number_partitions_to_generate=GENERATORS,
         ))
         self._catalog, self._state = catalog, state
 
@@ -63,7 +73,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
-        shared = {"config": settings, "api_budget": BigCommerceBudget()}  # one quota for every stream and worker
+        shared = {"config": settings, "api_budget": BigCommerceBudget(max_in_flight=self._workers)}  # one quota for every stream and worker
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog)
         orders = Orders(**shared)
         order_products, transactions = OrderProducts(**shared), Transactions(**shared)

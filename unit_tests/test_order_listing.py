@@ -1,6 +1,7 @@
 """The shared orders listing: one listing for all readers, bounded memory, nothing lost or doubled."""
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 from source_bigcommerce import order_listing
@@ -48,28 +49,50 @@ def test_given_three_readers_when_all_read_then_orders_listed_once_and_each_gets
 
 
 def test_given_reader_that_never_starts_when_others_read_then_memory_stays_bounded_and_it_reads_alone_later(monkeypatch):
-    monkeypatch.setattr(order_listing, "MAX_CHUNKS_BEHIND", 2)
+    monkeypatch.setattr(order_listing, "MAX_CHUNKS_AHEAD", 2)
+    monkeypatch.setattr(order_listing, "START_GRACE_SECONDS", 0.2)
     listing = SharedOrderListing(FakeOrdersStream, {"orders": window(0), "transactions": window(0)})
 
     assert [o["id"] for o in listing.orders("orders")] == [o["id"] for o in ORDERS]
-    assert len(listing._chunks) <= 3, "chunks kept for a reader that fell behind"
+    assert len(listing._chunks) <= 2, "chunks kept for a reader that never started"
 
     late = [o["id"] for o in listing.orders("transactions")]
     assert late == [o["id"] for o in ORDERS]  # nothing lost, nothing twice
     assert FakeOrdersStream.listings == 2
 
 
-def test_given_reader_let_go_midway_then_it_resumes_after_what_it_read_without_doubles(monkeypatch):
-    monkeypatch.setattr(order_listing, "MAX_CHUNKS_BEHIND", 2)
+def test_given_slow_started_reader_when_another_runs_ahead_then_it_waits_and_memory_stays_bounded(monkeypatch):
+    monkeypatch.setattr(order_listing, "MAX_CHUNKS_AHEAD", 2)
     listing = SharedOrderListing(FakeOrdersStream, {"orders": window(0), "transactions": window(0)})
-    slow = listing.orders("transactions")
-    first = [next(slow)["id"] for _ in range(300)]  # part way into the second chunk, sharing a tie group
-    fast = [o["id"] for o in listing.orders("orders")]  # runs ahead: the slow reader is let go
+    held, results = [], {}
 
-    rest = [o["id"] for o in slow]
+    def slow():
+        ids = []
+        for order in listing.orders("transactions"):
+            ids.append(order["id"])
+            if order["id"] % 100 == 0:
+                time.sleep(0.01)
+                held.append(len(listing._chunks))
+        results["transactions"] = ids
 
-    assert fast == [o["id"] for o in ORDERS]
-    assert first + rest == [o["id"] for o in ORDERS]
+    reader = threading.Thread(target=slow)
+    reader.start()
+    results["orders"] = [o["id"] for o in listing.orders("orders")]
+    reader.join()
+
+    assert results["orders"] == results["transactions"] == [o["id"] for o in ORDERS]
+    assert max(held) <= 3
+    assert FakeOrdersStream.listings == 1
+
+
+def test_given_reader_that_stops_early_when_others_go_on_then_they_do_not_wait_for_it(monkeypatch):
+    monkeypatch.setattr(order_listing, "MAX_CHUNKS_AHEAD", 2)
+    listing = SharedOrderListing(FakeOrdersStream, {"orders": window(0), "transactions": window(0)})
+    abandoned = listing.orders("transactions")
+    next(abandoned)
+    abandoned.close()  # its stream failed: the generator is closed
+
+    assert [o["id"] for o in listing.orders("orders")] == [o["id"] for o in ORDERS]
 
 
 def test_given_empty_window_when_read_then_nothing_and_no_request():

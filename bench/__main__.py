@@ -1,0 +1,202 @@
+"""`make bench`: the connector against the sandbox store, scenario by scenario.
+
+Prints, per scenario: requests made vs the fewest the data needs, wall time vs the bound the quota or
+latency sets, records per second, 429s and the connector's peak RSS and CPU. Figures, not assertions:
+tests check behaviour, this measures speed.   Usage: python -m bench [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from integration_tests.connector import EXECUTABLE, catalog_for, config_for  # noqa: E402
+from integration_tests.expectations import expected_records  # noqa: E402
+from sandbox import SandboxStore  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+START_DATE = "2015-01-01"  # everything in the sandbox
+LIMIT = 250
+
+
+class Run:
+    def __init__(self, command: str, config: Optional[dict] = None, catalog: Optional[dict] = None, state: Optional[list] = None,
+                 profile: Optional[Path] = None):
+        with tempfile.TemporaryDirectory() as folder:
+            files = []
+            for name, value in (("config", config), ("catalog", catalog), ("state", state)):
+                if value is not None:
+                    path = Path(folder) / f"{name}.json"
+                    path.write_text(json.dumps(value))
+                    files += [f"--{name}", str(path)]
+            program = [EXECUTABLE] if profile is None else [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
+                                                           "-m", "source_bigcommerce.run_module"]
+            out = subprocess.run([sys.executable, "-m", "bench.measure", *program, command, *files], capture_output=True, text=True).stdout
+        lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        self.figures = lines[-1]["bench"]
+        self.messages = lines[:-1]
+        self.records = sum(1 for m in self.messages if m.get("type") == "RECORD")
+        self.states = [m["state"] for m in self.messages if m.get("type") == "STATE"]
+
+    def final_state(self) -> list:
+        latest: Dict[str, Any] = {}
+        for state in self.states:
+            latest[state["stream"]["stream_descriptor"]["name"]] = state
+        return list(latest.values())
+
+
+def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[list] = None) -> int:
+    """The requests the data needs: every page of every stream at limit=250, nothing twice. v3 says
+    which page is last; v2 needs one short page (or a 204) to know it has reached the end."""
+    expected = expected_records(store, start_date)
+    if since_state:
+        from source_bigcommerce.dates import parse_date
+
+        cursors = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in since_state}
+        for stream, key in (("customers", "date_modified"), ("orders", "date_modified"), ("products", "date_modified"),
+                            ("channels", "date_modified"), ("order_products", "order_date_modified"), ("transactions", "order_date_modified")):
+            if key in (cursors.get(stream) or {}):
+                since = parse_date(cursors[stream][key])
+                expected[stream] = {k: r for k, r in expected[stream].items() if parse_date(r[key]) >= since}
+
+    def v3(n: int) -> int:
+        return max(1, math.ceil(n / LIMIT))
+
+    def v2(n: int) -> int:
+        return n // LIMIT + 1
+
+    total = v3(len(expected["customers"])) + v2(len(expected["orders"])) + v3(len(expected["products"])) + 1 + 1  # channels, store
+    total += v3(len(expected["brands"])) + v3(len(expected["categories"])) + v3(len(expected["pages"]))
+    children_orders = {r["order_id"] for r in expected["order_products"].values()}
+    orders_in_window = {k for k in expected["orders"]} | children_orders
+    per_order_products: Dict[int, int] = {}
+    for record in expected["order_products"].values():
+        per_order_products[record["order_id"]] = per_order_products.get(record["order_id"], 0) + 1
+    total += sum(v2(per_order_products.get(o, 0)) for o in orders_in_window)  # order products
+    total += len(orders_in_window)  # transactions: one page (or a 204) per order
+    return total
+
+
+def row(name: str, store, run: Run, fewest: int, bound: Optional[float] = None, note: str = "") -> dict:
+    stats = store.stats()
+    requests = stats["requests"]
+    limited = stats["by_status"].get(429, 0)
+    figures = run.figures
+    return {
+        "scenario": name, "exit": figures["exit"], "requests": requests, "fewest": fewest, "requests_ratio": requests / fewest,
+        "wall_s": figures["wall"], "bound_s": bound, "wall_ratio": (figures["wall"] / bound) if bound else None,
+        "records": run.records, "records_per_s": run.records / figures["wall"], "429s": limited, "429_share": limited / requests,
+        "cpu_s": figures["cpu"], "rss_mb": figures["rss_mb"], "note": note,
+    }
+
+
+def quota_bound(scale: float) -> dict:
+    quota, window_ms = 30, 2000
+    with SandboxStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms) as store:
+        run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
+        requests = store.stats()["requests"]
+        return row("1 quota-bound (30 req / 2 s)", store, run, fewest_requests(store), bound=requests / (quota / (window_ms / 1000)),
+                   note="bound = requests / quota rate")
+
+
+def latency_bound(scale: float, workers: int) -> dict:
+    with SandboxStore(seed=1, scale=scale, latency_ms=50) as store:
+        run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for())
+        requests = store.stats()["requests"]
+        return row(f"2 latency-bound (50 ms), {workers} worker{'s' if workers > 1 else ''}", store, run, fewest_requests(store),
+                   bound=requests * 0.05 / workers, note="bound = requests x 50 ms / workers")
+
+
+def cpu_bound(scale: float) -> dict:
+    """CPU = start-up + a x requests + b x records. Two syncs tell a and b apart: one heavy in records
+    (customers, orders, products: 250 a page), one heavy in requests (order children: one per order)."""
+    startup = Run("spec").figures["cpu"]
+    samples = []
+    for streams, factor in ((("customers", "orders", "products"), 5.0), (("order_products", "transactions"), 1.0)):
+        with SandboxStore(seed=1, scale=scale * factor) as store:
+            run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(streams))
+            samples.append((store.stats()["requests"], run.records, run.figures["cpu"] - startup))
+    (q1, r1, c1), (q2, r2, c2) = samples
+    per_record = (c1 * q2 - c2 * q1) / (r1 * q2 - r2 * q1)
+    per_request = (c1 - per_record * r1) / q1
+    with SandboxStore(seed=1, scale=scale) as store:
+        run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
+        result = row("3 CPU-bound (no latency, no quota)", store, run, fewest_requests(store))
+    result["note"] = (f"start-up {startup:.2f} s CPU, then {1000 * per_request:.2f} ms per request + {1000 * per_record:.3f} ms per record "
+                      f"(solved from a {r1}-record/{q1}-request sync and a {r2}-record/{q2}-request one)")
+    return result
+
+
+def incremental(scale: float, share: float = 0.01) -> dict:
+    with SandboxStore(seed=1, scale=scale) as store:
+        config, catalog = config_for(store.base_url, start_date=START_DATE), catalog_for()
+        first = Run("read", config, catalog)
+        orders = sorted(store.data.records["orders"])
+        changed = orders[:: max(1, round(1 / share))]
+        for key in changed:
+            store.touch("orders", key)
+        store.reset_stats()
+        second = Run("read", config, catalog, state=first.final_state())
+        return row(f"4 incremental after {share:.0%} of orders changed", store, second, fewest_requests(store, since_state=first.final_state()),
+                   note=f"{len(changed)} of {len(orders)} orders changed")
+
+
+def memory(scales: List[float]) -> List[dict]:
+    rows = []
+    for scale in scales:
+        with SandboxStore(seed=1, scale=scale) as store:
+            run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
+            rows.append(row(f"5 memory, store scale {scale:g}", store, run, fewest_requests(store)))
+    rows[-1]["note"] = f"peak RSS {rows[-1]['rss_mb']:.0f} MB vs {rows[0]['rss_mb']:.0f} MB at {scales[-1] / scales[0]:.0f}x the data"
+    return rows
+
+
+def profile(scale: float) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / "profile.txt"
+    with SandboxStore(seed=1, scale=scale) as store:
+        Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(), profile=target)
+    return target
+
+
+def table(rows: List[dict]) -> str:
+    head = "| scenario | requests / fewest | wall s / bound s | records/s | 429s | CPU s | peak RSS MB | notes |\n|---|---|---|---|---|---|---|---|"
+    lines = [head]
+    for r in rows:
+        bound = f"{r['wall_s']:.1f} / {r['bound_s']:.1f} = {r['wall_ratio']:.2f}x" if r["bound_s"] else f"{r['wall_s']:.1f}"
+        lines.append(f"| {r['scenario']} | {r['requests']} / {r['fewest']} = {r['requests_ratio']:.3f}x | {bound} | {r['records_per_s']:.0f} | "
+                     f"{r['429s']} ({r['429_share']:.1%}) | {r['cpu_s']:.1f} | {r['rss_mb']:.0f} | {r['note']} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    k = 0.25 if quick else 1.0
+    started = time.monotonic()
+    rows = [quota_bound(0.2 * k)]
+    serial, parallel = latency_bound(0.3 * k, 1), latency_bound(0.3 * k, 16)
+    parallel["note"] += f"; {serial['wall_s'] / parallel['wall_s']:.1f}x faster than 1 worker"
+    rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
+    rows += memory([0.5 * k, 5.0 * k])
+    text = table(rows)
+    print(text)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(text + "\n")
+    if not quick:
+        print(f"\nprofile of a CPU-bound sync: {profile(1.0)}")
+    print(f"\n(bench took {time.monotonic() - started:.0f} s)")
+    return 0 if all(r["exit"] == 0 for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
