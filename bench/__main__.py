@@ -187,7 +187,7 @@ def main() -> int:
     serial, parallel = latency_bound(0.3 * k, 1), latency_bound(0.3 * k, 16)
     parallel["note"] += f"; {serial['wall_s'] / parallel['wall_s']:.1f}x faster than 1 worker"
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
-    rows += memory([0.5 * k, 5.0 * k])
+    rows += memory([1.0 * k, 10.0 * k])
     text = table(rows)
     print(text)
     RESULTS.mkdir(exist_ok=True)

@@ -669,3 +669,11 @@ def test_given_the_cli_then_it_prints_one_url_line_and_serves_until_terminated()
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert out == "", "only the URL line goes to stdout"
+
+
+def test_broken_route_always_answers_its_status_and_others_are_served():
+    with SandboxStore(scale=0.05, broken_routes={"/v3/catalog/categories": 500}) as store:
+        headers = {"X-Auth-Token": "sandbox-token"}
+        broken = [requests.get(f"{store.base_url}/stores/sandbox/v3/catalog/categories", headers=headers).status_code for _ in range(3)]
+        fine = requests.get(f"{store.base_url}/stores/sandbox/v3/catalog/brands", headers=headers).status_code
+    assert broken == [500, 500, 500] and fine == 200

@@ -74,6 +74,7 @@ class SandboxOptions:
     change_every: Optional[int] = None  # every N data requests a merchant edits something
     shuffle_ties: bool = False  # BigCommerce promises no order among equal sort keys
     suspended: bool = False  # every API request -> 503
+    broken_routes: dict = field(default_factory=dict)  # route template (e.g. "/v3/catalog/categories") -> status it always answers
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1186,6 +1187,9 @@ class SandboxStore:
 
     def _answer_data(self, route: Route, path_params: Mapping[str, str], query: Mapping[str, str]) -> Answer:
         self._inject_change_if_due()
+        broken = self.options.broken_routes.get(route.template)
+        if broken:  # an outage of one resource, however often it is asked
+            return Answer(ApiError(broken, FAULT_TITLES.get(broken, "Sandbox outage")).reply(), route.template, "5xx", broken)
         fault, detail = self._faults.draw()
         if fault == "5xx":
             return Answer(ApiError(detail, FAULT_TITLES[detail]).reply(), route.template, fault, detail)

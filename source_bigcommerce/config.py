@@ -79,4 +79,8 @@ class BigCommerceConfig:
 
 def _text(config: Mapping[str, Any], key: str) -> str:
     value = config.get(key)
-    return value.strip() if isinstance(value, str) else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):  # never echo the value: it may be the token
+        raise ConfigError([f"`{key}` must be text, not a {type(value).__name__}."])
+    return value.strip()

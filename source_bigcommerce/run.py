@@ -1,9 +1,14 @@
 import ctypes
 import sys
-from typing import List
+from typing import Any, List, Mapping, NoReturn
+
+import orjson
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, FailureType, Status, Type
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
 
+from .config import BigCommerceConfig, ConfigError
 from .source import SourceBigCommerce
 
 # glibc's malloc tuning, set before any worker thread exists: one arena per thread and a moving mmap
@@ -26,14 +31,45 @@ def _source(args: List[str]) -> SourceBigCommerce:
     config_path = AirbyteEntrypoint.extract_config(args)
     catalog_path = AirbyteEntrypoint.extract_catalog(args)
     state_path = AirbyteEntrypoint.extract_state(args)
+    config = SourceBigCommerce.read_config(config_path) if config_path else None
+    if config is not None:
+        _refuse_bad_config(args[0] if args else "", config)
     return SourceBigCommerce(
         catalog=SourceBigCommerce.read_catalog(catalog_path) if catalog_path else None,
-        config=SourceBigCommerce.read_config(config_path) if config_path else None,
+        config=config,
         state=SourceBigCommerce.read_state(state_path) if state_path else None,
     )
+
+
+def _refuse_bad_config(command: str, config: Mapping[str, Any]) -> None:
+    """Our own messages name the field and what to put there; the CDK's schema check says only what failed."""
+    try:
+        BigCommerceConfig.from_mapping(config)
+    except ConfigError as error:
+        if command == "check":
+            status = AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+            _print(AirbyteMessage(type=Type.CONNECTION_STATUS, connectionStatus=status))
+            sys.exit(0)
+        _fail(error.message)
 
 
 def run() -> None:
     _tune_malloc()
     args = sys.argv[1:]
-    launch(_source(args), args)
+    try:
+        source = _source(args)
+    except SystemExit:
+        raise
+    except Exception as error:  # an unreadable --config/--catalog/--state file: say which, no traceback
+        _fail(f"Could not read the files given to source-bigcommerce: {error}")
+    launch(source, args)
+
+
+def _fail(message: str) -> NoReturn:
+    trace = AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
+    _print(trace.as_airbyte_message())
+    sys.exit(1)
+
+
+def _print(message: AirbyteMessage) -> None:
+    print(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode(), flush=True)

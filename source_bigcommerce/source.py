@@ -7,9 +7,9 @@ import logging
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog, SyncMode
+from airbyte_cdk.models import AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, SyncMode
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.concurrent_source.concurrent_source_adapter import ConcurrentSourceAdapter
@@ -61,6 +61,13 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
     @property
     def message_repository(self) -> MessageRepository:
         return self._repository
+
+    def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+             state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
+        # Built without them (as test harnesses do), the source takes catalog and state from the read itself.
+        self._catalog = self._catalog or catalog
+        self._state = self._state if self._state is not None else state
+        yield from super().read(logger, config, catalog, state)
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[str]]:
         try:

@@ -1,0 +1,256 @@
+"""Faults, bad input, interruption and secrets, through the CLI against the sandbox (and, where retries
+would take minutes of real waiting, in-process with the CDK's sleep patched)."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from sandbox import SandboxStore
+from source_bigcommerce.dates import parse_date
+
+from .connector import EXECUTABLE, STREAMS, catalog_for, config_for, run_connector
+from .expectations import CHILDREN, INCREMENTAL, expected_records
+
+CURSORS = {**{s: "date_modified" for s in INCREMENTAL}, **{s: "order_date_modified" for s in CHILDREN}}
+SECRET = "s3cr3t-T0KEN-do-not-print"
+
+
+def by_key(records):
+    return {r["id"]: r for r in records}
+
+
+def since_state(truth, run):
+    """What an incremental sync from `run`'s final state must emit: records at or after each stream's state."""
+    expected = {}
+    for stream, records in truth.items():
+        state = (run.stream_state(stream) or {}).get(CURSORS.get(stream, "-"))
+        if state:
+            expected[stream] = {k: r for k, r in records.items() if parse_date(r[CURSORS[stream]]) >= parse_date(state)}
+        else:
+            expected[stream] = records
+    return expected
+
+
+def test_given_5xx_drops_and_truncated_bodies_when_full_then_incremental_sync_then_exactly_the_ground_truth():
+    with SandboxStore(seed=5, scale=0.15, fault_5xx=0.05, fault_drop=0.01, fault_truncate=0.01, fault_seed=11) as store:
+        full = run_connector("read", config_for(store.base_url), catalog_for())
+        faults_in_full = store.stats()["faults"]
+        before = expected_records(store)  # what the full sync could see, before the edits below
+        for key in sorted(store.data.records["orders"])[-5:]:
+            store.touch("orders", key)
+        store.touch("customers", sorted(store.data.records["customers"])[0])
+        incremental = run_connector("read", config_for(store.base_url), catalog_for(), state=full.final_state())
+        faults_in_incremental = store.stats()["faults"] - faults_in_full
+        truth = expected_records(store)
+
+    assert faults_in_full >= 10, "the sandbox should have injected faults"
+    assert full.exit_code == 0 and incremental.exit_code == 0, full.stderr[-2000:]
+    for stream in STREAMS:
+        assert len(full.records[stream]) == len(by_key(full.records[stream])), f"{stream}: doubled under faults"
+        assert by_key(full.records[stream]) == before[stream], f"{stream}: lost or mangled under faults"
+    wanted = since_state(truth, full)
+    for stream in STREAMS:
+        assert by_key(incremental.records[stream]) == wanted[stream], f"{stream}: incremental under faults"
+    assert faults_in_incremental >= 0
+
+
+def test_given_one_resource_always_failing_when_synced_then_that_stream_fails_and_the_others_sync(store):
+    store.options.broken_routes = {"/v3/catalog/categories": 422}
+
+    run = run_connector("read", config_for(store.base_url), catalog_for())
+
+    assert run.exit_code != 0, "the exit code must say the sync failed"
+    [error] = [e for e in run.errors() if (e.get("stream_descriptor") or {}).get("name") == "categories"]
+    assert error["failure_type"] == "system_error"
+    assert "categories" in error["message"] and "422" in error["message"]
+    expected = expected_records(store)
+    for stream in set(STREAMS) - {"categories"}:
+        assert by_key(run.records[stream]) == expected[stream], stream
+    assert "Traceback" not in run.stderr
+
+
+def test_given_transient_outage_when_retries_run_out_then_stream_fails_as_transient_and_others_sync(store, monkeypatch):
+    """In-process, so the CDK's backoff sleeps can be skipped; the retry policy itself is the shipped one."""
+    import airbyte_cdk.sources.streams.http.rate_limiting as rate_limiting
+    from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+    from airbyte_cdk.test.entrypoint_wrapper import read
+
+    from source_bigcommerce.source import SourceBigCommerce
+
+    class NoWait:
+        def __getattr__(self, name):
+            return getattr(__import__("time"), name)
+
+        @staticmethod
+        def sleep(seconds):
+            pass
+
+    monkeypatch.setattr(rate_limiting, "time", NoWait())
+    store.options.broken_routes = {"/v3/catalog/brands": 503}
+    config = config_for(store.base_url)
+    catalog = ConfiguredAirbyteCatalogSerializer.load(catalog_for(["brands", "pages", "store"]))
+
+    output = read(SourceBigCommerce(catalog, config, None), config, catalog)
+
+    errors = [m.trace.error for m in output.errors]
+    brand_errors = [e for e in errors if e.stream_descriptor and e.stream_descriptor.name == "brands"]
+    assert brand_errors and brand_errors[0].failure_type.value == "transient_error"
+    assert "brands" in brand_errors[0].message and "503" in brand_errors[0].message
+    emitted = {m.record.stream for m in output.records}
+    assert {"pages", "store"} <= emitted
+    brand_requests = [e for e in store.request_log() if e["path"].endswith("/v3/catalog/brands")]
+    assert len(brand_requests) == 9, "one try and eight retries, then give up"
+
+
+@pytest.mark.parametrize("kill_after", [150, 700, 1500])
+def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_ground_truth(kill_after):
+    with SandboxStore(seed=9, scale=0.25, latency_ms=2) as store, tempfile.TemporaryDirectory() as folder:
+        config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
+        config.write_text(json.dumps(config_for(store.base_url)))
+        catalog.write_text(json.dumps(catalog_for()))
+        process = subprocess.Popen([EXECUTABLE, "read", "--config", str(config), "--catalog", str(catalog)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first, records = [], 0
+        for line in process.stdout:
+            message = json.loads(line)
+            first.append(message)
+            records += message["type"] == "RECORD"
+            if records >= kill_after:
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait()
+        states = {}
+        for message in first:
+            if message["type"] == "STATE":
+                states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+        second = run_connector("read", config_for(store.base_url), catalog_for(), state=list(states.values()))
+        expected = expected_records(store)
+
+    assert second.exit_code == 0
+    emitted_first = {}
+    for message in first:
+        if message["type"] == "RECORD":
+            emitted_first.setdefault(message["record"]["stream"], []).append(message["record"]["data"])
+    for stream in STREAMS:
+        union = {**by_key(emitted_first.get(stream, [])), **by_key(second.records[stream])}
+        assert union == expected[stream], f"{stream}: lost across the kill"
+        twice = set(by_key(emitted_first.get(stream, []))) & set(by_key(second.records[stream]))
+        if stream in states:  # resumed from a checkpoint: only what was in flight after it comes again
+            assert len(twice) <= 300, f"{stream}: {len(twice)} records emitted twice"
+
+
+def test_given_token_without_a_scope_when_read_then_that_stream_is_skipped_with_a_warning_and_the_rest_sync():
+    from .test_check_discover import ALL_SCOPES
+
+    with SandboxStore(seed=7, scale=0.1, tokens={"narrow": ALL_SCOPES - {"store_v2_transactions_read_only"}}) as store:
+        run = run_connector("read", config_for(store.base_url, access_token="narrow"), catalog_for())
+        expected = expected_records(store)
+        transaction_requests = [e for e in store.request_log() if e["path"].endswith("/transactions")]
+
+    assert run.exit_code == 0
+    warnings = [m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN"]
+    assert any("Skipping stream 'transactions'" in w and "store_v2_transactions_read_only" in w for w in warnings)
+    assert run.records["transactions"] == []
+    assert len(transaction_requests) <= 12, "one 403 is enough to stop asking"
+    for stream in set(STREAMS) - {"transactions"}:
+        assert by_key(run.records[stream]) == expected[stream], stream
+
+
+@pytest.mark.parametrize(
+    "overrides, says",
+    [
+        ({"access_token": "wrong"}, "rejected the access token (401)"),
+        ({"store_hash": "unknown"}, "does not know this store (404)"),
+    ],
+)
+def test_given_bad_credentials_when_read_then_config_error_saying_what_to_fix(store, overrides, says):
+    run = run_connector("read", config_for(store.base_url, **overrides), catalog_for(["orders", "brands"]))
+
+    assert run.exit_code != 0
+    errors = run.errors()
+    assert errors and all(e["failure_type"] == "config_error" for e in errors)
+    assert any(says in e["message"] for e in errors)
+    assert "Traceback" not in run.stderr
+
+
+BAD_CONFIGS = [
+    ({"store_hash": ""}, "`store_hash` is required"),
+    ({"store_hash": "https://store-abc.mybigcommerce.com"}, "not a URL or path"),
+    ({"store_hash": "abc/def"}, "not a URL or path"),
+    ({"store_hash": "abc def"}, "not a URL or path"),
+    ({"access_token": ""}, "`access_token` is required"),
+    ({"access_token": "two words"}, "contains spaces"),
+    ({"start_date": "01/02/2021"}, "`start_date` must be a date like 2021-01-01"),
+    ({"start_date": "2021-13-45"}, "`start_date` must be a date like 2021-01-01"),
+    ({"api_url": "ftp://api.bigcommerce.com"}, "`api_url` must be an http(s) URL"),
+    ({"num_workers": 0}, "`num_workers` must be a whole number from 1 to 32"),
+]
+
+
+@pytest.mark.parametrize("overrides, says", BAD_CONFIGS, ids=[str(c[0]) for c in BAD_CONFIGS])
+def test_given_bad_config_when_check_or_read_then_says_what_to_fix_before_any_request(store, overrides, says):
+    config = config_for(store.base_url, **overrides)
+
+    check = run_connector("check", config)
+    read = run_connector("read", config, catalog_for(["brands"]))
+
+    [status] = check.of_type("CONNECTION_STATUS")
+    assert status["connectionStatus"]["status"] == "FAILED" and says in status["connectionStatus"]["message"]
+    assert read.exit_code != 0
+    assert [e["failure_type"] for e in read.errors()] == ["config_error"] and says in read.errors()[0]["message"]
+    assert "Traceback" not in check.stderr + read.stderr
+    assert store.stats()["requests"] == 0
+
+
+def test_given_missing_field_when_read_then_config_error_naming_it(store):
+    config = config_for(store.base_url)
+    del config["store_hash"]
+
+    run = run_connector("read", config, catalog_for(["brands"]))
+
+    assert run.exit_code != 0 and "store_hash" in run.errors()[0]["message"]
+    assert store.stats()["requests"] == 0
+
+
+def test_given_future_start_date_when_read_then_warns_and_emits_no_incremental_records(store):
+    run = run_connector("read", config_for(store.base_url, start_date="2999-01-01"), catalog_for(["orders", "customers", "brands"]))
+
+    assert run.exit_code == 0
+    assert any("in the future" in m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN")
+    assert run.records["orders"] == [] and run.records["customers"] == [] and run.records["brands"]
+
+
+def test_the_token_never_appears_in_any_output():
+    with SandboxStore(seed=2, scale=0.05, tokens={SECRET: None}, fault_5xx=0.1, fault_drop=0.05, fault_truncate=0.05) as store:
+        good = config_for(store.base_url, access_token=SECRET)
+        outputs = [
+            run_connector("check", good),
+            run_connector("discover", good),
+            run_connector("read", good, catalog_for()),
+            run_connector("check", config_for(store.base_url, access_token=SECRET, store_hash="nope")),
+            run_connector("read", config_for(store.base_url, access_token=SECRET, store_hash="nope"), catalog_for(["orders"])),
+            run_connector("read", config_for(store.base_url, access_token=SECRET, start_date="garbage"), catalog_for()),
+            run_connector("check", {"store_hash": "x", "access_token": 12345678901, "start_date": "2020-01-01"}),
+        ]
+        store.options.broken_routes = {"/v3/catalog/brands": 422}
+        outputs.append(run_connector("read", good, catalog_for(["brands", "store"])))
+        debug = subprocess.run([EXECUTABLE, "read", "--debug", "--config", write(good), "--catalog", write(catalog_for(["orders"]))],
+                               capture_output=True, text=True)
+
+    everything = "".join(o.stdout + o.stderr for o in outputs) + debug.stdout + debug.stderr
+    assert "Making outbound API request" in debug.stdout + debug.stderr, "debug logging should be on in that run"
+    assert SECRET not in everything
+    assert "12345678901" not in everything
+
+
+def write(value) -> str:
+    handle = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump(value, handle)
+    handle.close()
+    return handle.name
