@@ -152,3 +152,17 @@ def test_given_one_stream_selected_when_read_then_only_it_is_read(store, stream)
     assert run.exit_code == 0
     assert set(run.records) == {stream}
     assert by_key(run.records[stream]) == expected_records(store)[stream]
+
+
+def test_given_sync_then_estimates_from_bigcommerce_totals_and_a_summary_line_per_stream(store):
+    run = run_connector("read", config_for(store.base_url), catalog_for())
+
+    expected = expected_records(store)
+    estimates = {m["trace"]["estimate"]["name"]: m["trace"]["estimate"]["row_estimate"]
+                 for m in run.of_type("TRACE") if m["trace"]["type"] == "ESTIMATE"}
+    assert estimates == {s: len(expected[s]) for s in ("customers", "products", "brands", "categories", "pages", "channels")}
+    summaries = {m["log"]["message"].split(":")[0]: m["log"]["message"] for m in run.of_type("LOG") if m["log"]["message"].startswith("Stream ")}
+    for stream in STREAMS:
+        assert f"Stream {stream}: {len(run.records[stream])} records" in summaries[f"Stream {stream}"]
+    requests_made = sum(int(re.search(r"(\d+) requests", line).group(1)) for line in summaries.values())
+    assert requests_made == store.stats()["requests"]

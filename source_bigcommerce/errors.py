@@ -14,6 +14,8 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Htt
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
+from .stats import SyncStats
+
 MAX_RETRIES = 8
 MAX_RETRY_TIME = timedelta(minutes=5)
 FIRST_RETRY_SECONDS = 0.5
@@ -48,7 +50,11 @@ def _resolution(action: ResponseAction, failure: Optional[FailureType], message:
     return ErrorResolution(response_action=action, failure_type=failure, error_message=message)
 
 
-def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool) -> dict:
+def missing_scope_message(stream: str, scope: str) -> str:
+    return f"Skipping stream '{stream}': the access token lacks the '{scope}' scope (403). Add that read-only scope to the API account to sync it."
+
+
+def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_hash: str = "") -> dict:
     """Status -> (action, failure type, message) for one stream, merged over the CDK's defaults."""
     retry = ResponseAction.RETRY
     transient = FailureType.transient_error
@@ -56,12 +62,11 @@ def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool) -> dict
         **DEFAULT_ERROR_MAPPING,
         401: _resolution(ResponseAction.FAIL, FailureType.config_error,
                          "BigCommerce rejected the access token (401): check `access_token`, or create a new API account token in the store's control panel."),
-        403: _resolution(ResponseAction.IGNORE, None,
-                         f"Skipping stream '{stream}': the access token lacks the '{scope}' scope (403). Add that read-only scope to the API account to sync it."),
+        403: _resolution(ResponseAction.IGNORE, None, missing_scope_message(stream, scope)),
         404: (_resolution(ResponseAction.IGNORE, None, f"Stream '{stream}': the parent record was deleted while syncing (404); nothing to read for it.")
               if missing_parent_is_fine else
               _resolution(ResponseAction.FAIL, FailureType.config_error,
-                          "BigCommerce does not know this store (404): check `store_hash` (the part after /stores/ in the API path).")),
+                          f"BigCommerce does not know this store (404): check `store_hash` '{store_hash}' (the part after /stores/ in the API path).")),
         408: _resolution(retry, transient, f"Stream '{stream}': BigCommerce timed out (408)."),
         413: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused the page size (413)."),
         422: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused a query parameter (422)."),
@@ -84,16 +89,26 @@ class BigCommerceErrorHandler(HttpStatusErrorHandler):
     """The CDK's status handler, plus one check it lacks: a 200 whose body is not whole JSON is retried,
     never read as an empty page (that ended earlier connectors' syncs with records missing)."""
 
-    def __init__(self, stream: str, scope: str, missing_parent_is_fine: bool = False) -> None:
+    def __init__(self, stream: str, scope: str, missing_parent_is_fine: bool = False, store_hash: str = "",
+                 stats: Optional[SyncStats] = None) -> None:
         super().__init__(
             logger=logging.getLogger("airbyte"),
-            error_mapping=error_mapping(stream, scope, missing_parent_is_fine),
+            error_mapping=error_mapping(stream, scope, missing_parent_is_fine, store_hash),
             max_retries=MAX_RETRIES,
             max_time=MAX_RETRY_TIME,
         )
         self._stream = stream
+        self._stats = stats
 
     def interpret_response(self, response_or_exception: Union[requests.Response, Exception, None] = None) -> ErrorResolution:
+        resolution = self._interpret(response_or_exception)
+        if self._stats is not None:  # called once per answer (or dropped connection): count it
+            action = resolution.response_action
+            self._stats.answered(self._stream, retried=action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED),
+                                 rate_limited=isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 429)
+        return resolution
+
+    def _interpret(self, response_or_exception: Union[requests.Response, Exception, None]) -> ErrorResolution:
         resolution = super().interpret_response(response_or_exception)
         if isinstance(response_or_exception, requests.Response):
             if resolution.response_action == ResponseAction.SUCCESS:

@@ -28,6 +28,7 @@ class Page:
     records: List[Record]
     more: bool  # the API says (v3 meta) or implies (v2 full page) that another page exists
     end_cursor: Optional[str] = None  # v3 cursor pagination (customers)
+    total: Optional[int] = None  # v3: how many records the query matches in all
 
 
 class RepeatedPageError(RuntimeError):

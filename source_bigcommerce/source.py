@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, SyncMode
+from airbyte_cdk.models import (AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, Level, SyncMode,
+                                Type)
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
 from airbyte_cdk.sources.concurrent_source.concurrent_source_adapter import ConcurrentSourceAdapter
@@ -29,6 +30,7 @@ from .cursors import PerOrderCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
 from .order_listing import SharedOrderListing
 from .rate_limit import BigCommerceBudget
+from .stats import SyncStats
 from .partitions import PerOrderPartitions, WholeStreamPartitions, sync_window
 from .streams import Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions
 from .streams.base import BigCommerceStream
@@ -57,6 +59,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
             initial_number_partitions_to_generate=GENERATORS,
         ))
         self._catalog, self._state = catalog, state
+        self._stats = SyncStats()
 
     @property
     def message_repository(self) -> MessageRepository:
@@ -67,7 +70,11 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         # Built without them (as test harnesses do), the source takes catalog and state from the read itself.
         self._catalog = self._catalog or catalog
         self._state = self._state if self._state is not None else state
-        yield from super().read(logger, config, catalog, state)
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:  # also when a stream failed: say what each stream cost
+            for stream in sorted(self._stats.streams):
+                yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=self._stats.streams[stream].line(stream)))
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> Tuple[bool, Optional[str]]:
         try:
@@ -80,7 +87,8 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
-        shared = {"config": settings, "api_budget": BigCommerceBudget(max_in_flight=self._workers)}  # one quota for every stream and worker
+        # One quota for every stream and worker; one tally for the summary the sync ends with.
+        shared = {"config": settings, "api_budget": BigCommerceBudget(max_in_flight=self._workers), "stats": self._stats}
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog)
         orders = Orders(**shared)
         order_products, transactions = OrderProducts(**shared), Transactions(**shared)

@@ -6,20 +6,24 @@ next request's query, so `request_params` sends it and `parse_response` hands th
 
 from __future__ import annotations
 
+import time
 from abc import ABC
 from datetime import datetime
 from typing import Any, ClassVar, Dict, Iterable, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
+from airbyte_cdk.models import (AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteTraceMessage, EstimateType,
+                                TraceType, Type)
 from airbyte_cdk.sources.streams.http import HttpStream
+from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..config import MAX_WORKERS, BigCommerceConfig
-from ..dates import UTC, apply_date_plan, compile_date_plan, parse_date
-from ..errors import BigCommerceErrorHandler, RateLimitBackoff, decoded_body
+from ..dates import apply_date_plan, compile_date_plan, parse_date
+from ..errors import BigCommerceErrorHandler, RateLimitBackoff, decoded_body, missing_scope_message
 from ..pagination import PAGE_LIMIT, Page, PageNumberPaginator
+from ..stats import SyncStats
 
 USER_AGENT = f"source-bigcommerce/{__version__} (Airbyte connector)"
 TIMEOUT_SECONDS = (10, 120)  # connect, read
@@ -41,10 +45,12 @@ class BigCommerceStream(HttpStream, ABC):
     missing_parent_is_fine = False  # 404 means "store unknown" unless the path hangs off a record
     cursor_field: ClassVar[str] = ""  # empty: full refresh only
     records_sorted_by_cursor = True  # records leave in cursor order, so the state may move with each one
+    estimates_rows = True  # the first page's total (v3) is the stream's row estimate
     _schemas: ClassVar[Dict[str, Mapping[str, Any]]] = {}
 
-    def __init__(self, config: BigCommerceConfig, api_budget: Any = None) -> None:
+    def __init__(self, config: BigCommerceConfig, api_budget: Any = None, stats: Optional[SyncStats] = None) -> None:
         self.config = config
+        self.stats = stats or SyncStats()
         self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
         # Every worker of a stream shares this session; let its pool hold one connection per worker.
@@ -78,7 +84,7 @@ class BigCommerceStream(HttpStream, ABC):
         return {"timeout": TIMEOUT_SECONDS}
 
     def get_error_handler(self) -> BigCommerceErrorHandler:
-        return BigCommerceErrorHandler(self.name, self.scope, self.missing_parent_is_fine)
+        return BigCommerceErrorHandler(self.name, self.scope, self.missing_parent_is_fine, self.config.store_hash, self.stats)
 
     def get_backoff_strategy(self) -> RateLimitBackoff:
         return RateLimitBackoff()
@@ -107,11 +113,16 @@ class BigCommerceStream(HttpStream, ABC):
         if not response.ok:  # an ignored 403 (missing scope) or 404 (parent gone): nothing to read here
             if response.status_code == 403 and not self.forbidden:
                 self.forbidden = True
-                self.logger.warning(self.get_error_handler().interpret_response(response).error_message)
+                self.logger.warning(missing_scope_message(self.name, self.scope))
             return
         sent = dict(parse_qsl(urlsplit(response.request.url).query))
-        records, following = self.paginator(stream_slice).advance(sent, self.decode_page(decoded_body(response)))
+        paginator = self.paginator(stream_slice)
+        page = self.decode_page(decoded_body(response))
+        records, following = paginator.advance(sent, page)
         response.__dict__[_NEXT_QUERY] = following
+        if self.estimates_rows and page.total is not None and sent == {k: str(v) for k, v in paginator.first().items()}:
+            yield estimate(self.name, page.total)  # BigCommerce told how many the window holds: a progress bar
+        self.stats.emitted(self.name, len(records))
         for record in records:
             yield self.transform(dict(record), stream_slice)
 
@@ -146,15 +157,22 @@ class V3Stream(BigCommerceStream, ABC):
         data = body["data"] or []
         records = data if isinstance(data, list) else [data]
         meta = body.get("meta") or {}
+        pagination = meta.get("pagination") or {}
+        current, pages, total = pagination.get("current_page"), pagination.get("total_pages"), pagination.get("total")
+        total = total if isinstance(total, int) and not isinstance(total, bool) else None
         if meta.get("cursor_pagination"):
             cursor = meta["cursor_pagination"]
             links = cursor.get("links") or {}
-            return Page(records, more=bool(links.get("next")), end_cursor=cursor.get("end_cursor"))
-        pagination = meta.get("pagination") or {}
-        current, total = pagination.get("current_page"), pagination.get("total_pages")
-        if isinstance(current, int) and isinstance(total, int):
-            return Page(records, more=current < total)
-        return Page(records, more=len(records) >= PAGE_LIMIT)
+            return Page(records, more=bool(links.get("next")), end_cursor=cursor.get("end_cursor"), total=total)
+        if isinstance(current, int) and isinstance(pages, int):
+            return Page(records, more=current < pages, total=total)
+        return Page(records, more=len(records) >= PAGE_LIMIT, total=total)
+
+
+def estimate(stream: str, rows: int) -> AirbyteMessage:
+    return AirbyteMessage(type=Type.TRACE, trace=AirbyteTraceMessage(
+        type=TraceType.ESTIMATE, emitted_at=time.time() * 1000,
+        estimate=AirbyteEstimateTraceMessage(name=stream, type=EstimateType.STREAM, row_estimate=rows)))
 
 
 def window(stream_slice: Optional[Mapping[str, Any]]) -> Tuple[datetime, datetime]:

@@ -85,6 +85,7 @@ class OrderChildStream:
 
     cursor_field = "order_date_modified"
     missing_parent_is_fine = True  # an order deleted while we read
+    estimates_rows = False  # a total per order is no estimate of the stream
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         record = super().transform(record, stream_slice)  # type: ignore[misc]
