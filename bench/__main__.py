@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import os
 import subprocess
 import sys
@@ -162,10 +163,34 @@ def memory(scales: List[float]) -> List[dict]:
 
 
 def profile(scale: float) -> Path:
+    """py-spy samples every thread of a CPU-bound sync; the summary lists where the CPU went."""
     RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / "profile.txt"
-    with SandboxStore(seed=1, scale=scale) as store:
-        Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(), profile=target)
+    raw, target = RESULTS / "profile.raw", RESULTS / "profile.txt"
+    with SandboxStore(seed=1, scale=scale) as store, tempfile.TemporaryDirectory() as folder:
+        config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
+        config.write_text(json.dumps(config_for(store.base_url, start_date=START_DATE)))
+        catalog.write_text(json.dumps(catalog_for()))
+        spy = Path(sys.executable).with_name("py-spy")
+        subprocess.run([str(spy), "record", "--threads", "-r", "250", "-f", "raw", "-o", str(raw), "--",
+                        EXECUTABLE, "read", "--config", str(config), "--catalog", str(catalog)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    inclusive: Dict[str, int] = {}
+    own: Dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [re.sub(r" \(.*?site-packages/", " (", f) for f in stack.split(";")[1:]]  # drop the thread frame
+        samples = int(count)
+        total += samples
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + samples
+    lines = [f"{total} samples of on-CPU time across all threads", "", "inclusive:"]
+    lines += [f"{100 * n / total:5.1f}%  {f}" for f, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:40]]
+    lines += ["", "own time:"]
+    lines += [f"{100 * n / total:5.1f}%  {f}" for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:25]]
+    target.write_text("\n".join(lines) + "\n")
     return target
 
 
