@@ -61,3 +61,9 @@ def test_every_stream_is_in_the_contract():
 
     names = [s.name for s in SourceBigCommerce().streams({"store_hash": "abc123", "access_token": "t", "start_date": "2020-01-01"})]
     assert sorted(names) == sorted(c[0](CONFIG).name for c in CONTRACT)
+
+
+def test_given_store_without_logo_when_read_then_logo_is_null_not_an_empty_array():
+    record = Store(CONFIG).transform({"id": "abc123", "logo": []}, None)
+    assert record["logo"] is None
+    assert Store(CONFIG).transform({"id": "abc123", "logo": {"url": "https://x/logo.png"}}, None)["logo"] == {"url": "https://x/logo.png"}

@@ -141,6 +141,12 @@ class Store(V2Stream):
     endpoint = "store"
     scope = "store_v2_information_read_only"
 
+    def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
+        record = super().transform(record, stream_slice)
+        if record.get("logo") == []:  # PHP's empty array for "no logo": null keeps the column an object
+            record["logo"] = None
+        return record
+
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> "SingleObject":
         return SingleObject()
 
