@@ -33,7 +33,7 @@ class SharedOrderListing:
         self._condition = threading.Condition()
         self._chunks: List[List[Mapping[str, Any]]] = []
         self._first_chunk = 0  # index of self._chunks[0] in the whole listing
-        self._positions: Dict[str, int] = {reader: 0 for reader in windows}  # readers still sharing
+        self._positions: Dict[str, int] = {r: 0 for r, w in windows.items() if w is not None}  # readers still sharing
         self._started: set = set()
         self._waiting_since: Dict[str, float] = {}
         self._source: Optional[Iterator[Mapping[str, Any]]] = None

@@ -102,7 +102,8 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         )
         return [
             layout.sorted(Customers(**shared)),
-            layout.facade(orders, WholeStreamPartitions(orders, self._repository, lambda: {}), cursors["orders"]),
+            layout.facade(orders, WholeStreamPartitions(orders, self._repository, lambda: layout.window("orders", cursors["orders"])),
+                          cursors["orders"]),
             layout.facade(order_products, PerOrderPartitions(order_products, orders.listing, cursors["order_products"], self._repository),
                           cursors["order_products"]),
             layout.facade(transactions, PerOrderPartitions(transactions, orders.listing, cursors["transactions"], self._repository),

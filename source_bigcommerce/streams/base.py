@@ -50,6 +50,7 @@ class BigCommerceStream(HttpStream, ABC):
 
     def __init__(self, config: BigCommerceConfig, api_budget: Any = None, stats: Optional[SyncStats] = None) -> None:
         self.config = config
+        self.api_budget = api_budget
         self.stats = stats or SyncStats()
         self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
