@@ -22,7 +22,7 @@ from .dates import format_date, parse_date
 from .pagination import PAGE_LIMIT
 
 Window = Optional[Mapping[str, str]]
-MAX_CHUNKS_AHEAD = 4
+MAX_CHUNKS_AHEAD = 2
 START_GRACE_SECONDS = 10.0
 
 
