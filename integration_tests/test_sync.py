@@ -167,3 +167,16 @@ def test_given_sync_then_estimates_from_bigcommerce_totals_and_a_summary_line_pe
         assert f"Stream {stream}: {len(run.records[stream])} records" in summaries[f"Stream {stream}"]
     requests_made = sum(int(re.search(r"(\d+) requests", line).group(1)) for line in summaries.values())
     assert requests_made == store.stats()["requests"]
+
+
+@pytest.mark.timeout(180)
+def test_given_one_worker_and_more_orders_than_the_listing_holds_when_synced_then_it_completes_with_the_ground_truth():
+    with SandboxStore(seed=4, scale=0.6) as store:  # 720 orders: the shared listing must wait for the children
+        run = run_connector("read", config_for(store.base_url, num_workers=1), catalog_for(), timeout=150)
+        expected = expected_records(store)
+        peak = store.stats()["peak_concurrency"]
+
+    assert run.exit_code == 0
+    for stream in STREAMS:
+        assert by_key(run.records[stream]) == expected[stream], stream
+    assert peak == 1, "one worker: one request on the wire at a time"

@@ -48,9 +48,11 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
         # Partition generators (which list orders) get threads of their own, so a generator never starves
-        # the readers it feeds; the budget keeps the requests on the wire at `num_workers`.
+        # the readers it feeds, and there are always two partition readers: the orders reader may wait for
+        # the children's generators, which wait for pending partitions that only another reader can finish.
+        # The budget keeps the requests on the wire at `num_workers`, whatever the thread count.
         self._workers = workers
-        threads = workers + GENERATORS
+        threads = max(workers, 2) + GENERATORS
         super().__init__(ConcurrentSource(
             threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workerpool"), LOGGER,
                                          # Generators wait while this many partitions are pending: memory stays flat.

@@ -140,7 +140,7 @@ def test_given_metadata_when_read_then_every_required_field_is_set():
     assert not missing, f"metadata.yaml lacks {missing}"
     assert {key: data.get(key) for key in EXPECTED_METADATA} == EXPECTED_METADATA
     assert str(uuid.UUID(data["definitionId"])) == data["definitionId"]
-    assert data["icon"].endswith(".svg")
+    assert data["icon"].endswith(".svg") and (ROOT / data["icon"]).is_file(), "the icon metadata.yaml names must ship"
     assert data["allowedHosts"]["hosts"] == ["api.bigcommerce.com"]
     assert {"language:python", "cdk:python"} <= set(data["tags"])
     assert data["registryOverrides"]["oss"]["enabled"] is True
