@@ -1333,13 +1333,15 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if split.path.startswith("/__sandbox/"):
             self._write(store.answer_admin(self.command, split.path, query))
             return
+        # In flight while the answer is worked out (latency included), not while it is written: a client
+        # may send its next request the moment the last byte arrives, before this thread gets here.
         with store.in_flight():
             answer = store.answer_api(self.command, split.path, query, self.headers.get("X-Auth-Token"))
             store.record_request(self.command, split.path, query, answer)
-            if answer.fault == "drop":
-                self._write_dropped(answer.reply, answer.fault_detail)
-            else:
-                self._write(answer.reply, truncate=answer.fault == "truncate")
+        if answer.fault == "drop":
+            self._write_dropped(answer.reply, answer.fault_detail)
+        else:
+            self._write(answer.reply, truncate=answer.fault == "truncate")
 
     def _discard_request_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
