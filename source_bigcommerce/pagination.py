@@ -31,6 +31,10 @@ class Page:
     total: Optional[int] = None  # v3: how many records the query matches in all
 
 
+class MissingCursorError(RuntimeError):
+    """More pages announced, but no cursor to ask for them."""
+
+
 class RepeatedPageError(RuntimeError):
     """The API led us back to a query we just sent: stop instead of looping forever."""
 
@@ -65,7 +69,10 @@ class CursorPaginator:
         return {**self.fixed, "limit": PAGE_LIMIT}
 
     def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
-        following = {**sent, "after": page.end_cursor} if page.more and page.end_cursor and page.records else None
+        if page.more and page.records and not page.end_cursor:
+            # Stopping here would end the stream with records missing and exit 0: fail loudly instead.
+            raise MissingCursorError("BigCommerce said more pages follow but sent no `end_cursor` to reach them.")
+        following = {**sent, "after": page.end_cursor} if page.more and page.records else None
         return page.records, _guard(sent, following)
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from source_bigcommerce.dates import format_date, parse_date
 from source_bigcommerce.pagination import (
-    PAGE_LIMIT, V2_ORDERS, V3_CATALOG, CursorPaginator, DateKeysetPaginator, Page, PageNumberPaginator, RepeatedPageError,
+    MissingCursorError, PAGE_LIMIT, V2_ORDERS, V3_CATALOG, CursorPaginator, DateKeysetPaginator, Page, PageNumberPaginator,
+    RepeatedPageError,
 )
 
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -53,12 +54,17 @@ def test_page_number_paginator_keeps_fixed_params():
     [
         (Page([{"id": 1}], more=True, end_cursor="abc"), {"limit": PAGE_LIMIT, "sort": "x", "after": "abc"}),
         (Page([{"id": 1}], more=False, end_cursor="abc"), None),
-        (Page([{"id": 1}], more=True, end_cursor=None), None),
+        (Page([], more=True, end_cursor=None), None),
     ],
 )
 def test_cursor_paginator(page, expected_next):
     paginator = CursorPaginator(sort="x")
     assert paginator.advance(paginator.first(), page)[1] == expected_next
+
+
+def test_given_more_pages_but_no_cursor_when_advanced_then_raises_instead_of_stopping_short():
+    with pytest.raises(MissingCursorError):
+        CursorPaginator().advance({"limit": "250"}, Page([{"id": 1}], more=True, end_cursor=None))
 
 
 def test_given_cursor_repeats_when_advanced_then_raises_instead_of_looping():
