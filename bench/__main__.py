@@ -31,8 +31,7 @@ LIMIT = 250
 
 
 class Run:
-    def __init__(self, command: str, config: Optional[dict] = None, catalog: Optional[dict] = None, state: Optional[list] = None,
-                 profile: Optional[Path] = None):
+    def __init__(self, command: str, config: Optional[dict] = None, catalog: Optional[dict] = None, state: Optional[list] = None):
         with tempfile.TemporaryDirectory() as folder:
             files = []
             for name, value in (("config", config), ("catalog", catalog), ("state", state)):
@@ -40,8 +39,7 @@ class Run:
                     path = Path(folder) / f"{name}.json"
                     path.write_text(json.dumps(value))
                     files += [f"--{name}", str(path)]
-            program = [EXECUTABLE] if profile is None else [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
-                                                           "-m", "source_bigcommerce.run_module"]
+            program = [EXECUTABLE]
             out = subprocess.run([sys.executable, "-m", "bench.measure", *program, command, *files], capture_output=True, text=True).stdout
         lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
         self.figures = lines[-1]["bench"]
