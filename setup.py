@@ -7,7 +7,7 @@ setup(
     packages=find_packages(include=["source_bigcommerce", "source_bigcommerce.*"]),
     package_data={"source_bigcommerce": ["spec.yaml", "schemas/*.json"]},
     python_requires=">=3.10,<3.13",
-    install_requires=["airbyte-cdk==7.39.1", "requests>=2.32,<3"],
+    install_requires=["airbyte-cdk==7.39.1", "requests>=2.32,<3", "orjson>=3.9,<4"],
     extras_require={
         "dev": [
             "airbyte==0.71.3",

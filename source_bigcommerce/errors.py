@@ -33,6 +33,14 @@ def decoded_body(response: requests.Response) -> Any:
     return response.__dict__[_BODY_ATTR]
 
 
+def take_decoded_body(response: requests.Response) -> Any:
+    """The decoded body, handed over: the response no longer keeps it. The CDK holds each response until
+    the next page has arrived, so the decoded page would otherwise stay in memory while that one is read."""
+    body = decoded_body(response)
+    del response.__dict__[_BODY_ATTR]
+    return body
+
+
 def api_title(response: requests.Response) -> str:
     """BigCommerce's own reason (v3 `title`, v2 `[{"message"}]`), for passing on to the user."""
     try:

@@ -6,7 +6,8 @@ import orjson
 from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, FailureType, Status, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
 
 from .config import BigCommerceConfig, ConfigError
 from .source import SourceBigCommerce
@@ -15,6 +16,9 @@ from .source import SourceBigCommerce
 # threshold keep freed page buffers (a page of 250 products is megabytes) fragmented in the heap,
 # so peak RSS would creep up with the size of the store. (No effect, and no error, elsewhere.)
 _M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8
+# The CDK buffers stdout for 0.1 s. At thousands of records a second that is megabytes, and the faster
+# the sync the more, so the buffer is also flushed once it holds this many characters.
+FLUSH_AT_CHARS = 64 * 1024
 
 
 def _tune_malloc() -> None:
@@ -62,7 +66,18 @@ def run() -> None:
         raise
     except Exception as error:  # an unreadable --config/--catalog/--state file: say which, no traceback
         _fail(f"Could not read the files given to source-bigcommerce: {error}")
-    launch(source, args)
+    _launch(source, args)
+
+
+def _launch(source: SourceBigCommerce, args: List[str]) -> None:
+    """airbyte_cdk.entrypoint.launch, with the output buffer bounded by size as well as by time."""
+    entrypoint = AirbyteEntrypoint(source)
+    parsed_args = entrypoint.parse_args(args)
+    with PRINT_BUFFER:  # stdout and the CDK's log handler go through it
+        for message in entrypoint.run(parsed_args):
+            print(f"{message}\n", end="")  # one write per message: threads' lines never split
+            if PRINT_BUFFER.buffer.tell() >= FLUSH_AT_CHARS:
+                PRINT_BUFFER.flush()
 
 
 def _fail(message: str) -> NoReturn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from abc import ABC
 from datetime import datetime
-from typing import Any, ClassVar, Dict, Iterable, Mapping, MutableMapping, Optional, Tuple
+from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from .. import __version__
 from ..config import MAX_WORKERS, BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, parse_date
-from ..errors import BigCommerceErrorHandler, RateLimitBackoff, decoded_body, missing_scope_message
+from ..errors import BigCommerceErrorHandler, RateLimitBackoff, missing_scope_message, take_decoded_body
 from ..pagination import PAGE_LIMIT, Page, PageNumberPaginator
 from ..stats import SyncStats
 
@@ -118,14 +118,15 @@ class BigCommerceStream(HttpStream, ABC):
             return
         sent = dict(parse_qsl(urlsplit(response.request.url).query))
         paginator = self.paginator(stream_slice)
-        page = self.decode_page(decoded_body(response))
+        page = self.decode_page(take_decoded_body(response))
         records, following = paginator.advance(sent, page)
         response.__dict__[_NEXT_QUERY] = following
-        if self.estimates_rows and page.total is not None and sent == {k: str(v) for k, v in paginator.first().items()}:
-            yield estimate(self.name, page.total)  # BigCommerce told how many the window holds: a progress bar
+        total, page = page.total, None  # from here only `records` holds the page
+        if self.estimates_rows and total is not None and sent == {k: str(v) for k, v in paginator.first().items()}:
+            yield estimate(self.name, total)  # BigCommerce told how many the window holds: a progress bar
         self.stats.emitted(self.name, len(records))
-        for record in records:
-            yield self.transform(dict(record), stream_slice)
+        for record in _handed_out(records):
+            yield self.transform(record, stream_slice)
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)
@@ -168,6 +169,15 @@ class V3Stream(BigCommerceStream, ABC):
         if isinstance(current, int) and isinstance(pages, int):
             return Page(records, more=current < pages, total=total)
         return Page(records, more=len(records) >= PAGE_LIMIT, total=total)
+
+
+def _handed_out(records: List[Any]) -> Iterator[Any]:
+    """The page's records in order, each let go of as it leaves: a page waiting on a busy output shrinks
+    as it drains instead of staying whole until its last record is taken. (The page is ours: decoded
+    from a body nothing else keeps.)"""
+    records.reverse()
+    while records:
+        yield records.pop()
 
 
 def estimate(stream: str, rows: int) -> AirbyteMessage:
