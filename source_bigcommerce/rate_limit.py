@@ -5,9 +5,8 @@ blocks each request in `acquire_call` until the budget has room)."""
 from __future__ import annotations
 
 import datetime
-import itertools
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import requests
 from airbyte_cdk.sources.streams.call_rate import FixedWindowCallRatePolicy, HttpAPIBudget
@@ -20,17 +19,21 @@ WINDOW_MS = "X-Rate-Limit-Time-Window-Ms"
 # in flight before BigCommerce's headers take over, and every plan's window allows more than that.
 UNKNOWN_QUOTA = 1_000_000
 DEFAULT_WINDOW = datetime.timedelta(seconds=30)
-FORGET_AFTER = 1000
 # The reset time is "milliseconds from when BigCommerce answered"; wait this much longer so the first
 # request of our next window does not land in the last moment of theirs.
 RESET_MARGIN = datetime.timedelta(milliseconds=10)
+# A request still unanswered after this long has died (the read timeout is shorter): stop counting it.
+LOST_AFTER = datetime.timedelta(minutes=5)
 
 
 class BigCommerceBudget(HttpAPIBudget):
-    """`X-Rate-Limit-Requests-Left` counts the requests BigCommerce had received when it answered, not
-    the ones still on their way from our other workers. So the calls left are taken as that header less
-    the requests we sent *after* the one being answered (those sent before it were counted already):
-    without this, each window overshoots by up to `num_workers` requests and earns 429s."""
+    """`X-Rate-Limit-Requests-Left` is what the store had left when it *received* that request, and the
+    answers come back out of order (a page of 250 orders takes longer than an empty page). So, per quota
+    window, the budget keeps the fewest requests left that any answer reported: the store's latest count,
+    which already includes every request answered so far. Available is that number less the requests
+    still on their way, which the count may not include yet. As those are answered the estimate rises
+    again, so a window ends using exactly what the store has left, neither a 429 nor a request unspent.
+    """
 
     def __init__(self, max_in_flight: int = 1_000) -> None:
         # `num_workers` requests at most on the wire at once. A thread holds its slot from acquire until
@@ -38,14 +41,16 @@ class BigCommerceBudget(HttpAPIBudget):
         # (the CDK retries on the same thread), so no slot is ever lost.
         self._slots = threading.BoundedSemaphore(max_in_flight)
         self._holding = threading.local()
-        self._sequence = itertools.count()
-        self._in_flight: Dict[int, int] = {}  # id(request) -> when it was sent, in send order
+        # Times are the CDK window's naive local clock, so the two agree on when a window ends.
+        self._in_flight: Dict[int, datetime.datetime] = {}  # id(request) -> when it was sent
+        self._window_ends: Optional[datetime.datetime] = None  # when the store's current window resets
+        self._fewest_left: Optional[int] = None  # in that window
         self._lock = threading.Lock()
         super().__init__(
             ratelimit_reset_header=RESET_MS,
             ratelimit_remaining_header=REQUESTS_LEFT,
             status_codes_for_ratelimit_hit=[429],
-            policies=[FixedWindowCallRatePolicy(
+            policies=[QuotaWindowPolicy(
                 # The CDK's fixed window compares naive local times, so these are naive too.
                 next_reset_ts=datetime.datetime.now() + DEFAULT_WINDOW,
                 period=DEFAULT_WINDOW,
@@ -61,33 +66,76 @@ class BigCommerceBudget(HttpAPIBudget):
             self._holding.slot = True
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
-            sequence = self._in_flight[id(request)] = next(self._sequence)
-            if len(self._in_flight) > FORGET_AFTER:  # requests that died without an answer
-                self._in_flight = {k: v for k, v in self._in_flight.items() if v > sequence - FORGET_AFTER}
+            self._in_flight[id(request)] = datetime.datetime.now()
 
     def update_from_response(self, request: Any, response: Any) -> None:
         if getattr(self._holding, "slot", False):
             self._holding.slot = False
             self._slots.release()
-        with self._lock:
-            sent = self._in_flight.pop(id(request), None)
-            sent_later = sum(1 for other in self._in_flight.values() if sent is not None and other > sent)
         policy = self.get_matching_policy(request)
-        if policy is None or not isinstance(response, requests.Response):
-            return
-        left = self.get_calls_left_from_response(response)
-        policy.update(available_calls=None if left is None else max(0, left - sent_later),
-                      call_reset_ts=self.get_reset_ts_from_response(response))
+        now = datetime.datetime.now()
+        with self._lock:
+            sent = self._in_flight.pop(id(request), now)
+            self._in_flight = {k: t for k, t in self._in_flight.items() if now - t < LOST_AFTER}
+            if policy is None or not isinstance(response, requests.Response):
+                return
+            available, reset_at = self._read_answer(sent, now, response)
+        policy.update(available_calls=available, call_reset_ts=reset_at)
+
+    def _read_answer(self, sent: datetime.datetime, now: datetime.datetime,
+                     response: requests.Response) -> Tuple[Optional[int], Optional[datetime.datetime]]:
+        """-> (calls available now, when the window resets), None for what this answer cannot tell."""
+        left, reset_ms = self.get_calls_left_from_response(response), _milliseconds(response, RESET_MS)
+        if self._window_ends is not None and now > self._window_ends:  # that window is over
+            self._window_ends = self._fewest_left = None
+        if left is None:
+            return self._estimate(), None
+        if reset_ms is None:  # no reset time to tell windows apart: this answer alone
+            return max(0, left - len(self._in_flight)), None
+        # The store counted the request between our sending it and its answer; dated from the sending,
+        # an answer that took long cannot pass for one from the next window.
+        ends = sent + datetime.timedelta(milliseconds=reset_ms)
+        half_window = datetime.timedelta(milliseconds=_milliseconds(response, WINDOW_MS) or DEFAULT_WINDOW.total_seconds() * 1000) / 2
+        if ends <= now or (self._window_ends is not None and ends < self._window_ends - half_window):
+            return self._estimate(), None  # about a window already over: nothing on this one
+        if self._window_ends is None or ends > self._window_ends + half_window:  # a new window
+            self._window_ends, self._fewest_left = ends, left
+        else:  # this window: the lowest count is the store's latest
+            self._fewest_left = left if self._fewest_left is None else min(left, self._fewest_left)
+        return self._estimate(), now + datetime.timedelta(milliseconds=reset_ms) + RESET_MARGIN
+
+    def _estimate(self) -> Optional[int]:
+        return None if self._fewest_left is None else max(0, self._fewest_left - len(self._in_flight))
 
     def get_reset_ts_from_response(self, response: requests.Response) -> Optional[datetime.datetime]:
-        try:
-            milliseconds = float(response.headers[RESET_MS])
-        except (KeyError, TypeError, ValueError):
+        milliseconds = _milliseconds(response, RESET_MS)
+        if milliseconds is None:
             return None
-        return datetime.datetime.now() + datetime.timedelta(milliseconds=max(0.0, milliseconds)) + RESET_MARGIN
+        return datetime.datetime.now() + datetime.timedelta(milliseconds=milliseconds) + RESET_MARGIN
 
     def get_calls_left_from_response(self, response: requests.Response) -> Optional[int]:
         try:
             return max(0, int(response.headers[REQUESTS_LEFT]))
         except (KeyError, TypeError, ValueError):
             return 0 if response.status_code == 429 else None
+
+
+class QuotaWindowPolicy(FixedWindowCallRatePolicy):
+    """The CDK's fixed window, told the calls available both ways. Its own `update` only ever lowers
+    the count, which suits one client whose every answer is fresh; here the budget works out from all
+    answers what the store has left, and that may rise as requests in flight are answered."""
+
+    def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime.datetime]) -> None:
+        with self._lock:
+            self._update_current_window()
+            if available_calls is not None:
+                self._calls_num = self._call_limit - available_calls
+            if call_reset_ts is not None:
+                self._next_reset_ts = call_reset_ts
+
+
+def _milliseconds(response: requests.Response, header: str) -> Optional[float]:
+    try:
+        return max(0.0, float(response.headers[header]))
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -11,13 +11,15 @@ from source_bigcommerce.errors import RateLimitBackoff
 from source_bigcommerce.rate_limit import BigCommerceBudget
 
 
-def response(status=200, left=None, reset_ms=None):
+def response(status=200, left=None, reset_ms=None, window_ms=None):
     made = requests.Response()
     made.status_code = status
     if left is not None:
         made.headers["X-Rate-Limit-Requests-Left"] = str(left)
     if reset_ms is not None:
         made.headers["X-Rate-Limit-Time-Reset-Ms"] = str(reset_ms)
+    if window_ms is not None:
+        made.headers["X-Rate-Limit-Time-Window-Ms"] = str(window_ms)
     return made
 
 
@@ -92,6 +94,44 @@ def test_given_stale_higher_count_when_answered_then_budget_does_not_grow_back(c
     budget.update_from_response(a, response(left=5, reset_ms=30000))  # an older answer arriving late
 
     assert not try_acquire(budget, request(3))
+
+
+def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_has_left_is_available(clock):
+    budget = BigCommerceBudget()
+    first, second = request(1), request(2)
+    assert try_acquire(budget, first) and try_acquire(budget, second)
+    # The store received `second` first (9 left after it), then `first` (8 left); `first` answers first.
+    budget.update_from_response(first, response(left=8, reset_ms=30000))
+    budget.update_from_response(second, response(left=9, reset_ms=30000))
+
+    granted = sum(try_acquire(budget, request(10 + n)) for n in range(12))
+
+    assert granted == 8, "every request the store has left is used, and none more"
+
+
+def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_window_keeps_its_quota(clock):
+    budget = BigCommerceBudget()
+    early, slow = request(1), request(2)
+    assert try_acquire(budget, early) and try_acquire(budget, slow)
+    budget.update_from_response(early, response(left=1, reset_ms=1000, window_ms=2000))
+    clock.advance(1.1)  # the store's window has reset
+    fresh = request(3)
+    assert try_acquire(budget, fresh)
+    budget.update_from_response(fresh, response(left=29, reset_ms=1900, window_ms=2000))
+    # `slow` was counted in the old window (the store then had 950 ms to go) and is only now answered.
+    budget.update_from_response(slow, response(left=0, reset_ms=950, window_ms=2000))
+
+    granted = sum(try_acquire(budget, request(10 + n)) for n in range(40))
+
+    assert granted == 29
+
+
+def test_given_answers_without_rate_limit_headers_then_nothing_is_held_back(clock):
+    budget = BigCommerceBudget()
+    for n in range(50):
+        r = request(n)
+        assert try_acquire(budget, r)
+        budget.update_from_response(r, response())
 
 
 def test_given_429_without_headers_then_budget_treats_it_as_no_calls_left(clock):
