@@ -151,7 +151,9 @@ class RateLimitBackoff(BackoffStrategy):
 
 
 def _reset_seconds(response: requests.Response) -> Optional[float]:
+    """The announced wait, None when missing or not believable (then the exponential backoff applies)."""
     try:
-        return max(0.0, float(response.headers[RESET_MS_HEADER]) / 1000.0)
+        seconds = float(response.headers[RESET_MS_HEADER]) / 1000.0
     except (KeyError, TypeError, ValueError):
         return None
+    return seconds if 0 <= seconds <= MAX_RETRY_TIME.total_seconds() else None  # False for NaN too

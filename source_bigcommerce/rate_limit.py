@@ -5,6 +5,7 @@ blocks each request in `acquire_call` until the budget has room)."""
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 from typing import Any, Dict, Optional, Tuple
 
@@ -12,11 +13,13 @@ import requests
 from airbyte_cdk.sources.streams.call_rate import FixedWindowCallRatePolicy, HttpAPIBudget
 
 REQUESTS_LEFT = "X-Rate-Limit-Requests-Left"
+REQUESTS_QUOTA = "X-Rate-Limit-Requests-Quota"
 RESET_MS = "X-Rate-Limit-Time-Reset-Ms"
 WINDOW_MS = "X-Rate-Limit-Time-Window-Ms"
 
 # Until the first response tells the real quota, assume plenty: at most `num_workers` requests can be
 # in flight before BigCommerce's headers take over, and every plan's window allows more than that.
+# From then on a new window starts with the quota the store announced.
 UNKNOWN_QUOTA = 1_000_000
 DEFAULT_WINDOW = datetime.timedelta(seconds=30)
 # The reset time is "milliseconds from when BigCommerce answered"; wait this much longer so the first
@@ -24,6 +27,7 @@ DEFAULT_WINDOW = datetime.timedelta(seconds=30)
 RESET_MARGIN = datetime.timedelta(milliseconds=10)
 # A request still unanswered after this long has died (the read timeout is shorter): stop counting it.
 LOST_AFTER = datetime.timedelta(minutes=5)
+LARGEST_HEADER_NUMBER = 1e9  # a day is 8.64e7 ms; anything past this is garbage
 
 
 class BigCommerceBudget(HttpAPIBudget):
@@ -80,12 +84,14 @@ class BigCommerceBudget(HttpAPIBudget):
             if policy is None or not isinstance(response, requests.Response):
                 return
             available, reset_at = self._read_answer(sent, now, response)
-        policy.update(available_calls=available, call_reset_ts=reset_at)
+        quota, window_ms = _number(response, REQUESTS_QUOTA), _number(response, WINDOW_MS)
+        policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,
+                      period=datetime.timedelta(milliseconds=window_ms) if window_ms else None)
 
     def _read_answer(self, sent: datetime.datetime, now: datetime.datetime,
                      response: requests.Response) -> Tuple[Optional[int], Optional[datetime.datetime]]:
         """-> (calls available now, when the window resets), None for what this answer cannot tell."""
-        left, reset_ms = self.get_calls_left_from_response(response), _milliseconds(response, RESET_MS)
+        left, reset_ms = self.get_calls_left_from_response(response), _number(response, RESET_MS)
         if self._window_ends is not None and now > self._window_ends:  # that window is over
             self._window_ends = self._fewest_left = None
         if left is None:
@@ -95,7 +101,7 @@ class BigCommerceBudget(HttpAPIBudget):
         # The store counted the request between our sending it and its answer; dated from the sending,
         # an answer that took long cannot pass for one from the next window.
         ends = sent + datetime.timedelta(milliseconds=reset_ms)
-        half_window = datetime.timedelta(milliseconds=_milliseconds(response, WINDOW_MS) or DEFAULT_WINDOW.total_seconds() * 1000) / 2
+        half_window = datetime.timedelta(milliseconds=_number(response, WINDOW_MS) or DEFAULT_WINDOW.total_seconds() * 1000) / 2
         if ends <= now or (self._window_ends is not None and ends < self._window_ends - half_window):
             return self._estimate(), None  # about a window already over: nothing on this one
         if self._window_ends is None or ends > self._window_ends + half_window:  # a new window
@@ -108,7 +114,7 @@ class BigCommerceBudget(HttpAPIBudget):
         return None if self._fewest_left is None else max(0, self._fewest_left - len(self._in_flight))
 
     def get_reset_ts_from_response(self, response: requests.Response) -> Optional[datetime.datetime]:
-        milliseconds = _milliseconds(response, RESET_MS)
+        milliseconds = _number(response, RESET_MS)
         if milliseconds is None:
             return None
         return datetime.datetime.now() + datetime.timedelta(milliseconds=milliseconds) + RESET_MARGIN
@@ -121,12 +127,21 @@ class BigCommerceBudget(HttpAPIBudget):
 
 
 class QuotaWindowPolicy(FixedWindowCallRatePolicy):
-    """The CDK's fixed window, told the calls available both ways. Its own `update` only ever lowers
-    the count, which suits one client whose every answer is fresh; here the budget works out from all
-    answers what the store has left, and that may rise as requests in flight are answered."""
+    """The CDK's fixed window, told the calls available both ways, and the store's quota and window
+    length, so a window that starts before any answer speaks of it opens with the right quota and
+    predicts the right reset (a worker blocked at its start sleeps until that reset).
 
-    def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime.datetime]) -> None:
+    Its own `update` only ever lowers the count, which suits one client whose every answer is fresh;
+    here the budget works out from all answers what the store has left, and that may rise as requests
+    in flight are answered."""
+
+    def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime.datetime],
+               call_limit: Optional[int] = None, period: Optional[datetime.timedelta] = None) -> None:
         with self._lock:
+            if call_limit is not None and call_limit > 0:
+                self._call_limit, self._calls_num = call_limit, min(self._calls_num, call_limit)
+            if period is not None and period > datetime.timedelta(0):
+                self._offset = period
             self._update_current_window()
             if available_calls is not None:
                 self._calls_num = self._call_limit - available_calls
@@ -134,8 +149,10 @@ class QuotaWindowPolicy(FixedWindowCallRatePolicy):
                 self._next_reset_ts = call_reset_ts
 
 
-def _milliseconds(response: requests.Response, header: str) -> Optional[float]:
+def _number(response: requests.Response, header: str) -> Optional[float]:
+    """A numeric header, None when missing or not a sane number (a garbled header must not crash a sync)."""
     try:
-        return max(0.0, float(response.headers[header]))
+        value = float(response.headers[header])
     except (KeyError, TypeError, ValueError):
         return None
+    return value if math.isfinite(value) and 0 <= value < LARGEST_HEADER_NUMBER else None

@@ -5,15 +5,18 @@ import random
 
 import pytest
 import requests
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 
 from source_bigcommerce import rate_limit
 from source_bigcommerce.errors import RateLimitBackoff
 from source_bigcommerce.rate_limit import BigCommerceBudget
 
 
-def response(status=200, left=None, reset_ms=None, window_ms=None):
+def response(status=200, left=None, reset_ms=None, window_ms=None, quota=None):
     made = requests.Response()
     made.status_code = status
+    if quota is not None:
+        made.headers["X-Rate-Limit-Requests-Quota"] = str(quota)
     if left is not None:
         made.headers["X-Rate-Limit-Requests-Left"] = str(left)
     if reset_ms is not None:
@@ -126,12 +129,42 @@ def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_w
     assert granted == 29
 
 
+def test_given_a_new_window_when_it_starts_then_no_more_than_the_announced_quota_goes_out_before_an_answer(clock):
+    budget = BigCommerceBudget()
+    first = request(1)
+    assert try_acquire(budget, first)
+    budget.update_from_response(first, response(left=0, reset_ms=1000, window_ms=2000, quota=5))
+    assert not try_acquire(budget, request(2))
+
+    clock.advance(1.1)  # the window resets; no answer has spoken about the new one yet
+    granted = sum(try_acquire(budget, request(10 + n)) for n in range(5))
+    with pytest.raises(CallRateLimitHit) as refused:
+        budget.acquire_call(request(99), block=False)
+
+    assert granted == 5
+    # A worker refused now sleeps until the next reset: one store window (2 s) away, not the CDK's default.
+    assert datetime.timedelta(0) < refused.value.time_to_wait <= datetime.timedelta(seconds=2)
+
+
 def test_given_answers_without_rate_limit_headers_then_nothing_is_held_back(clock):
     budget = BigCommerceBudget()
     for n in range(50):
         r = request(n)
         assert try_acquire(budget, r)
         budget.update_from_response(r, response())
+
+
+@pytest.mark.parametrize("garbage", ["inf", "nan", "-5", "1e400", "soon", ""])
+def test_given_garbled_rate_limit_headers_then_the_budget_carries_on(clock, garbage):
+    budget = BigCommerceBudget()
+    r = request(1)
+    assert try_acquire(budget, r)
+    made = response(left=10)
+    for header in ("X-Rate-Limit-Time-Reset-Ms", "X-Rate-Limit-Time-Window-Ms", "X-Rate-Limit-Requests-Quota"):
+        made.headers[header] = garbage
+    budget.update_from_response(r, made)
+
+    assert sum(try_acquire(budget, request(10 + n)) for n in range(12)) == 10
 
 
 def test_given_429_without_headers_then_budget_treats_it_as_no_calls_left(clock):
@@ -149,6 +182,9 @@ def test_given_429_without_headers_then_budget_treats_it_as_no_calls_left(clock)
         (429, 1200, 1, 1.2, 1.2),  # first 429: exactly the announced reset
         (429, 1200, 3, 1.2 + 1.0, 1.2 + 2.0),  # it repeats: reset plus growing, jittered backoff
         (429, None, 1, 0.25, 0.5),  # platform under load (no headers): exponential backoff
+        (429, "inf", 1, 0.25, 0.5),  # a reset that cannot be right: the same
+        (429, "nan", 1, 0.25, 0.5),
+        (429, 86_400_000, 1, 0.25, 0.5),
         (500, None, 1, 0.25, 0.5),
         (500, None, 4, 2.0, 4.0),
         (502, None, 20, 15.0, 30.0),  # capped
