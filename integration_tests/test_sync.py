@@ -180,3 +180,19 @@ def test_given_one_worker_and_more_orders_than_the_listing_holds_when_synced_the
     for stream in STREAMS:
         assert by_key(run.records[stream]) == expected[stream], stream
     assert peak == 1, "one worker: one request on the wire at a time"
+
+
+@pytest.mark.timeout(180)
+def test_given_more_workers_than_a_quota_window_allows_when_synced_then_no_429_and_the_ground_truth():
+    # 16 requests may be on the wire at once, but a window allows 12: the budget must hold the rest
+    # back from the store's headers, at the start of every window too.
+    with SandboxStore(seed=2, scale=0.04, quota=12, quota_window_ms=500, latency_ms=10) as store:  # ~60 requests
+        run = run_connector("read", config_for(store.base_url, num_workers=16), catalog_for(), timeout=150)
+        expected = expected_records(store)
+        stats = store.stats()
+
+    assert run.exit_code == 0
+    for stream in STREAMS:
+        assert by_key(run.records[stream]) == expected[stream], stream
+    assert stats["rate_limited"] == 0 and stats["by_status"].get(429, 0) == 0
+    assert stats["requests"] > 4 * 12, "the sync spans several windows"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import math
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import requests
 from airbyte_cdk.sources.streams.call_rate import FixedWindowCallRatePolicy, HttpAPIBudget
@@ -60,6 +60,7 @@ class BigCommerceBudget(HttpAPIBudget):
                 period=DEFAULT_WINDOW,
                 call_limit=UNKNOWN_QUOTA,
                 matchers=[],
+                requests_in_flight=lambda: len(self._in_flight),
             )],
         )
 
@@ -135,6 +136,10 @@ class QuotaWindowPolicy(FixedWindowCallRatePolicy):
     here the budget works out from all answers what the store has left, and that may rise as requests
     in flight are answered."""
 
+    def __init__(self, *, requests_in_flight: Callable[[], int], **window: Any) -> None:
+        self._requests_in_flight = requests_in_flight
+        super().__init__(**window)
+
     def update(self, available_calls: Optional[int], call_reset_ts: Optional[datetime.datetime],
                call_limit: Optional[int] = None, period: Optional[datetime.timedelta] = None) -> None:
         with self._lock:
@@ -147,6 +152,13 @@ class QuotaWindowPolicy(FixedWindowCallRatePolicy):
                 self._calls_num = self._call_limit - available_calls
             if call_reset_ts is not None:
                 self._next_reset_ts = call_reset_ts
+
+    def _update_current_window(self) -> None:
+        # As the CDK's, except that a new window counts the requests still in flight: sent at the end
+        # of the last window, they may reach the store in this one.
+        if datetime.datetime.now() > self._next_reset_ts:
+            self._next_reset_ts = self._next_reset_ts + self._offset
+            self._calls_num = min(self._call_limit, self._requests_in_flight())
 
 
 def _number(response: requests.Response, header: str) -> Optional[float]:

@@ -146,6 +146,18 @@ def test_given_a_new_window_when_it_starts_then_no_more_than_the_announced_quota
     assert datetime.timedelta(0) < refused.value.time_to_wait <= datetime.timedelta(seconds=2)
 
 
+def test_given_requests_still_in_flight_when_a_window_starts_then_they_count_against_it(clock):
+    budget = BigCommerceBudget()
+    first, straggler = request(1), request(2)
+    assert try_acquire(budget, first)
+    budget.update_from_response(first, response(left=1, reset_ms=1000, window_ms=2000, quota=5))
+    assert try_acquire(budget, straggler)  # the window's last request, still on its way at the reset
+
+    clock.advance(1.1)
+
+    assert sum(try_acquire(budget, request(10 + n)) for n in range(8)) == 4
+
+
 def test_given_answers_without_rate_limit_headers_then_nothing_is_held_back(clock):
     budget = BigCommerceBudget()
     for n in range(50):
