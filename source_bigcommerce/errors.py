@@ -14,6 +14,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, Htt
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
+from .rate_limit import RESET_MS, header_number
 from .stats import SyncStats
 
 MAX_RETRIES = 8
@@ -21,7 +22,6 @@ MAX_RETRY_TIME = timedelta(minutes=5)
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 30.0
 
-RESET_MS_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 _BODY_ATTR = "_bigcommerce_body"
 
 
@@ -152,8 +152,5 @@ class RateLimitBackoff(BackoffStrategy):
 
 def _reset_seconds(response: requests.Response) -> Optional[float]:
     """The announced wait, None when missing or not believable (then the exponential backoff applies)."""
-    try:
-        seconds = float(response.headers[RESET_MS_HEADER]) / 1000.0
-    except (KeyError, TypeError, ValueError):
-        return None
-    return seconds if 0 <= seconds <= MAX_RETRY_TIME.total_seconds() else None  # False for NaN too
+    milliseconds = header_number(response, RESET_MS)
+    return milliseconds / 1000.0 if milliseconds is not None and milliseconds <= MAX_RETRY_TIME.total_seconds() * 1000 else None

@@ -84,15 +84,16 @@ class BigCommerceBudget(HttpAPIBudget):
             self._in_flight = {k: t for k, t in self._in_flight.items() if now - t < LOST_AFTER}
             if policy is None or not isinstance(response, requests.Response):
                 return
-            available, reset_at = self._read_answer(sent, now, response)
-        quota, window_ms = _number(response, REQUESTS_QUOTA), _number(response, WINDOW_MS)
+            window_ms = header_number(response, WINDOW_MS)
+            available, reset_at = self._read_answer(sent, now, response, window_ms)
+        quota = header_number(response, REQUESTS_QUOTA)
         policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,
                       period=datetime.timedelta(milliseconds=window_ms) if window_ms else None)
 
-    def _read_answer(self, sent: datetime.datetime, now: datetime.datetime,
-                     response: requests.Response) -> Tuple[Optional[int], Optional[datetime.datetime]]:
+    def _read_answer(self, sent: datetime.datetime, now: datetime.datetime, response: requests.Response,
+                     window_ms: Optional[float]) -> Tuple[Optional[int], Optional[datetime.datetime]]:
         """-> (calls available now, when the window resets), None for what this answer cannot tell."""
-        left, reset_ms = self.get_calls_left_from_response(response), _number(response, RESET_MS)
+        left, reset_ms = self.get_calls_left_from_response(response), header_number(response, RESET_MS)
         if self._window_ends is not None and now > self._window_ends:  # that window is over
             self._window_ends = self._fewest_left = None
         if left is None:
@@ -102,20 +103,20 @@ class BigCommerceBudget(HttpAPIBudget):
         # The store counted the request between our sending it and its answer; dated from the sending,
         # an answer that took long cannot pass for one from the next window.
         ends = sent + datetime.timedelta(milliseconds=reset_ms)
-        half_window = datetime.timedelta(milliseconds=_number(response, WINDOW_MS) or DEFAULT_WINDOW.total_seconds() * 1000) / 2
+        half_window = (datetime.timedelta(milliseconds=window_ms) if window_ms else DEFAULT_WINDOW) / 2
         if ends <= now or (self._window_ends is not None and ends < self._window_ends - half_window):
             return self._estimate(), None  # about a window already over: nothing on this one
         if self._window_ends is None or ends > self._window_ends + half_window:  # a new window
             self._window_ends, self._fewest_left = ends, left
         else:  # this window: the lowest count is the store's latest
             self._fewest_left = left if self._fewest_left is None else min(left, self._fewest_left)
-        return self._estimate(), now + datetime.timedelta(milliseconds=reset_ms) + RESET_MARGIN
+        return self._estimate(), self.get_reset_ts_from_response(response)
 
     def _estimate(self) -> Optional[int]:
         return None if self._fewest_left is None else max(0, self._fewest_left - len(self._in_flight))
 
     def get_reset_ts_from_response(self, response: requests.Response) -> Optional[datetime.datetime]:
-        milliseconds = _number(response, RESET_MS)
+        milliseconds = header_number(response, RESET_MS)
         if milliseconds is None:
             return None
         return datetime.datetime.now() + datetime.timedelta(milliseconds=milliseconds) + RESET_MARGIN
@@ -161,7 +162,7 @@ class QuotaWindowPolicy(FixedWindowCallRatePolicy):
             self._calls_num = min(self._call_limit, self._requests_in_flight())
 
 
-def _number(response: requests.Response, header: str) -> Optional[float]:
+def header_number(response: requests.Response, header: str) -> Optional[float]:
     """A numeric header, None when missing or not a sane number (a garbled header must not crash a sync)."""
     try:
         value = float(response.headers[header])
