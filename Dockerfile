@@ -6,7 +6,7 @@ FROM python:3.11-slim
 
 WORKDIR /airbyte/integration_code
 
-# Only what `pip install .` needs; tests, the sandbox and the benchmark stay out of the image.
+# Only what `pip install .` needs; tests, the local store and the benchmark stay out of the image.
 COPY setup.py constraints.txt main.py ./
 COPY source_bigcommerce ./source_bigcommerce
 

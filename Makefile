@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make demo` (sync the local sandbox store into DuckDB) and `make test`.
+# Two commands on a fresh machine: `make demo` (sync the local store into DuckDB) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

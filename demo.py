@@ -1,4 +1,4 @@
-"""`make demo`: start the local sandbox store, sync all of it into DuckDB through PyAirbyte (as a data
+"""`make demo`: start the local store, sync all of it into DuckDB through PyAirbyte (as a data
 engineer would), and print what arrived next to what the store holds."""
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ os.environ.setdefault("DO_NOT_TRACK", "1")  # PyAirbyte: no telemetry
 import airbyte as ab  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
 
-from sandbox import SandboxStore  # noqa: E402
-from sandbox.data import STREAMS  # noqa: E402
+from local_store import LocalStore  # noqa: E402
+from local_store.data import STREAMS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".demo"
-START_DATE = "2015-01-01"  # the sandbox's history starts in 2016: this takes everything
+START_DATE = "2015-01-01"  # the local store's history starts in 2016: this takes everything
 
 
 def main() -> int:
     WORK.mkdir(exist_ok=True)
-    with SandboxStore(seed=1, scale=1) as store:
-        print(f"Sandbox BigCommerce store at {store.base_url}")
+    with LocalStore(seed=1, scale=1) as store:
+        print(f"Local BigCommerce store at {store.base_url}")
         source = ab.get_source(
             "source-bigcommerce",
-            config={"store_hash": "sandbox", "access_token": "sandbox-token", "start_date": START_DATE, "api_url": store.base_url},
+            config={"store_hash": "localstore", "access_token": "local-token", "start_date": START_DATE, "api_url": store.base_url},
             local_executable=str(Path(sys.executable).with_name("source-bigcommerce")),
         )
         source.check()

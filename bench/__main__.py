@@ -1,4 +1,4 @@
-"""`make bench`: the connector against the sandbox store, scenario by scenario.
+"""`make bench`: the connector against the local store, scenario by scenario.
 
 Prints, per scenario: requests made vs the fewest the data needs, wall time vs the bound the quota or
 latency sets, records per second, 429s and the connector's peak RSS and CPU. Figures, not assertions:
@@ -23,10 +23,10 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from integration_tests.connector import EXECUTABLE, catalog_for, config_for  # noqa: E402
 from integration_tests.expectations import expected_records  # noqa: E402
-from sandbox import SandboxStore  # noqa: E402
+from local_store import LocalStore  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
-START_DATE = "2015-01-01"  # everything in the sandbox
+START_DATE = "2015-01-01"  # everything in the local store
 LIMIT = 250
 
 
@@ -101,7 +101,7 @@ def row(name: str, store, run: Run, fewest: int, bound: Optional[float] = None, 
 
 def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
     quota, window_ms = 30, 2000
-    with SandboxStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms, latency_ms=latency_ms) as store:
+    with LocalStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms, latency_ms=latency_ms) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for())
         requests = store.stats()["requests"]
         name = "1 quota-bound (30 req / 2 s)" + (f", {workers} workers, {latency_ms} ms latency" if workers != 8 else "")
@@ -110,7 +110,7 @@ def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
 
 
 def latency_bound(scale: float, workers: int) -> dict:
-    with SandboxStore(seed=1, scale=scale, latency_ms=50) as store:
+    with LocalStore(seed=1, scale=scale, latency_ms=50) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for())
         requests = store.stats()["requests"]
         return row(f"2 latency-bound (50 ms), {workers} worker{'s' if workers > 1 else ''}", store, run, fewest_requests(store),
@@ -123,13 +123,13 @@ def cpu_bound(scale: float) -> dict:
     startup = Run("spec").figures["cpu"]
     samples = []
     for streams, factor in ((("customers", "orders", "products"), 5.0), (("order_products", "transactions"), 1.0)):
-        with SandboxStore(seed=1, scale=scale * factor) as store:
+        with LocalStore(seed=1, scale=scale * factor) as store:
             run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(streams))
             samples.append((store.stats()["requests"], run.records, run.figures["cpu"] - startup))
     (q1, r1, c1), (q2, r2, c2) = samples
     per_record = (c1 * q2 - c2 * q1) / (r1 * q2 - r2 * q1)
     per_request = (c1 - per_record * r1) / q1
-    with SandboxStore(seed=1, scale=scale) as store:
+    with LocalStore(seed=1, scale=scale) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
         result = row("3 CPU-bound (no latency, no quota)", store, run, fewest_requests(store))
     result["note"] = (f"start-up {startup:.2f} s CPU, then {1000 * per_request:.2f} ms per request + {1000 * per_record:.3f} ms per record "
@@ -138,7 +138,7 @@ def cpu_bound(scale: float) -> dict:
 
 
 def incremental(scale: float, share: float = 0.01) -> dict:
-    with SandboxStore(seed=1, scale=scale) as store:
+    with LocalStore(seed=1, scale=scale) as store:
         config, catalog = config_for(store.base_url, start_date=START_DATE), catalog_for()
         first = Run("read", config, catalog)
         orders = sorted(store.data.records["orders"])
@@ -154,7 +154,7 @@ def incremental(scale: float, share: float = 0.01) -> dict:
 def memory(scales: List[float]) -> List[dict]:
     rows = []
     for scale in scales:
-        with SandboxStore(seed=1, scale=scale) as store:
+        with LocalStore(seed=1, scale=scale) as store:
             run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
             rows.append(row(f"5 memory, store scale {scale:g}", store, run, fewest_requests(store)))
     rows[-1]["note"] = f"peak RSS {rows[-1]['rss_mb']:.0f} MB vs {rows[0]['rss_mb']:.0f} MB at {scales[-1] / scales[0]:.0f}x the data"
@@ -165,7 +165,7 @@ def profile(scale: float) -> Path:
     """py-spy samples every thread of a CPU-bound sync; the summary lists where the CPU went."""
     RESULTS.mkdir(exist_ok=True)
     raw, target = RESULTS / "profile.raw", RESULTS / "profile.txt"
-    with SandboxStore(seed=1, scale=scale) as store, tempfile.TemporaryDirectory() as folder:
+    with LocalStore(seed=1, scale=scale) as store, tempfile.TemporaryDirectory() as folder:
         config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
         config.write_text(json.dumps(config_for(store.base_url, start_date=START_DATE)))
         catalog.write_text(json.dumps(catalog_for()))

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 EXECUTABLE = str(Path(sys.executable).with_name("source-bigcommerce"))
 STREAMS = ("customers", "orders", "order_products", "transactions", "products", "brands", "categories", "pages", "channels", "store")
-TOKEN = "sandbox-token"
+TOKEN = "local-token"
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Run:
 
 
 def config_for(base_url: str, **overrides: Any) -> dict:
-    return {"store_hash": "sandbox", "access_token": TOKEN, "start_date": "2020-01-01", "api_url": base_url, **overrides}
+    return {"store_hash": "localstore", "access_token": TOKEN, "start_date": "2020-01-01", "api_url": base_url, **overrides}
 
 
 def catalog_for(streams=STREAMS, mode: str = "incremental") -> dict:

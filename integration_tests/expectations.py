@@ -1,4 +1,4 @@
-"""What a correct sync must emit, derived from the sandbox's ground truth."""
+"""What a correct sync must emit, derived from the local store's ground truth."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Airbyte's acceptance tests, from acceptance-test-config.yml, against a sandbox store on 127.0.0.1.
+"""Airbyte's acceptance tests, from acceptance-test-config.yml, against a local store on 127.0.0.1.
 
 airbyte-cdk's standard suite (`SourceTestSuiteBase`) runs the spec, connection, discovery, basic_read
 and full_refresh sections in-process. It does not run what the retired Connector Acceptance Tests
@@ -6,7 +6,7 @@ also did, and rejects the keys that configured it, so the tests below the suite'
 same file: records compared with the store's ground truth, two full refreshes alike, and the
 `incremental` section (sequential reads, resuming from checkpoints, a far-future state).
 
-The configs under `secrets/` are written for the sandbox when the module starts, into a folder of
+The configs under `secrets/` are written for the local store when the module starts, into a folder of
 this process's own: a fixed port is never committed, and two sessions never share a config.
 """
 
@@ -42,7 +42,7 @@ from airbyte_cdk.test.standard_tests.pytest_hooks import (  # noqa: F401
     read_scenarios,
 )
 
-from sandbox import SandboxStore
+from local_store import LocalStore
 from source_bigcommerce.dates import parse_date
 from source_bigcommerce.source import SourceBigCommerce
 
@@ -89,7 +89,7 @@ class LaunchedSource(Source):
 
 
 def config_file(path: str) -> Path:
-    """A `config_path` of acceptance-test-config.yml: `secrets/...` is this session's sandbox config."""
+    """A `config_path` of acceptance-test-config.yml: `secrets/...` is this session's local store config."""
     relative = Path(path)
     if relative.parts[0] == "secrets":
         return SANDBOX_CONFIGS.joinpath(*relative.parts[1:])
@@ -103,9 +103,9 @@ def entries(section: str, having: str = "config_path") -> List[Any]:
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxStore]:
+def local_store() -> Iterator[LocalStore]:
     """One store for the module (no test here changes its data), and the `secrets/` configs for it."""
-    with SandboxStore(seed=7, scale=0.25) as store:
+    with LocalStore(seed=7, scale=0.25) as store:
         SANDBOX_CONFIGS.mkdir(parents=True, exist_ok=True)
         (SANDBOX_CONFIGS / "config.json").write_text(json.dumps(config_for(store.base_url)))
         (SANDBOX_CONFIGS / "wrong_token_config.json").write_text(json.dumps(config_for(store.base_url, access_token="revoked-token")))
@@ -174,7 +174,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
     @classmethod
     def get_scenarios(cls) -> List[ConnectorTestScenario]:
         """The file's scenarios, with paths made absolute (the suite reads some relative to the working
-        directory) and `secrets/` pointing at this session's sandbox configs."""
+        directory) and `secrets/` pointing at this session's local store configs."""
         return [
             s.model_copy(update={
                 "config_path": config_file(str(s.config_path)) if s.config_path else None,
@@ -190,20 +190,20 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
         super().test_config_matches_spec(scenario.model_copy(update={"configured_catalog_path": None}))
 
     @pytest.fixture(autouse=True)
-    def _sandbox_running_and_no_image_tests(self, request: pytest.FixtureRequest, sandbox: SandboxStore) -> None:
+    def _local_store_running_and_no_image_tests(self, request: pytest.FixtureRequest, local_store: LocalStore) -> None:
         if request.node.get_closest_marker("image_tests"):
             pytest.skip(IMAGE_TESTS_SKIPPED)
 
     # -- what the Connector Acceptance Tests checked beyond the suite, from the same file ----------
 
     @pytest.mark.parametrize("entry", entries("basic_read"))
-    def test_given_basic_read_config_when_read_then_every_record_equals_the_store_ground_truth(self, sandbox, entry):
+    def test_given_basic_read_config_when_read_then_every_record_equals_the_store_ground_truth(self, local_store, entry):
         config = json.loads(config_file(entry["config_path"]).read_text())
 
         output = read(config, entry["configured_catalog_path"])
 
         got = records_by_stream(output)
-        expected = expected_records(sandbox, start_date=config["start_date"])
+        expected = expected_records(local_store, start_date=config["start_date"])
         for stream in stream_names(entry["configured_catalog_path"]):
             records = got.get(stream, [])
             by_key = {r["id"]: r for r in records}
@@ -214,7 +214,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
             assert not differing, f"{stream}: {len(differing)} records differ from the ground truth, e.g. {differing[:5]}"
 
     @pytest.mark.parametrize("entry", entries("full_refresh"))
-    def test_given_full_refresh_config_when_read_twice_then_the_same_records(self, sandbox, entry):
+    def test_given_full_refresh_config_when_read_twice_then_the_same_records(self, local_store, entry):
         config = json.loads(config_file(entry["config_path"]).read_text())
 
         first = records_by_stream(read(config, entry["configured_catalog_path"]))
@@ -226,7 +226,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
             assert canonical(first[stream]) == canonical(second[stream]), f"{stream}: two full refreshes differ"
 
     @pytest.mark.parametrize("entry", entries("incremental"))
-    def test_given_first_sync_state_when_synced_again_then_nothing_older_than_the_state(self, sandbox, entry):
+    def test_given_first_sync_state_when_synced_again_then_nothing_older_than_the_state(self, local_store, entry):
         config = json.loads(config_file(entry["config_path"]).read_text())
         cursors = cursor_fields(entry["configured_catalog_path"])
         first = read(config, entry["configured_catalog_path"])
@@ -240,11 +240,11 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
         assert sum(len(r) for r in records_by_stream(second).values()) < len(first.records), "the second sync re-read everything"
 
     @pytest.mark.parametrize("entry", entries("incremental"))
-    def test_given_a_checkpoint_of_the_first_sync_when_resumed_from_it_then_nothing_older_and_nothing_lost(self, sandbox, entry):
+    def test_given_a_checkpoint_of_the_first_sync_when_resumed_from_it_then_nothing_older_and_nothing_lost(self, local_store, entry):
         """CAT's sequential slices: resume from intermediate states (the platform's state after a crash)."""
         config = json.loads(config_file(entry["config_path"]).read_text())
         cursors = cursor_fields(entry["configured_catalog_path"])
-        expected = expected_records(sandbox, start_date=config["start_date"])
+        expected = expected_records(local_store, start_date=config["start_date"])
         first = read(config, entry["configured_catalog_path"])
         checkpoints, emitted, states = [], {s: set() for s in cursors}, []
         for message in first.get_message_iterator():
@@ -265,7 +265,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
                 assert not lost, f"resuming from {state} loses {stream} {sorted(lost)[:5]}"
 
     @pytest.mark.parametrize("entry", entries("incremental", having="future_state"))
-    def test_given_a_far_future_state_when_read_then_no_records_and_a_state_per_stream(self, sandbox, entry):
+    def test_given_a_far_future_state_when_read_then_no_records_and_a_state_per_stream(self, local_store, entry):
         config = json.loads(config_file(entry["config_path"]).read_text())
         future = json.loads((ROOT / entry["future_state"]["future_state_path"]).read_text())
 

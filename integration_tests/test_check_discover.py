@@ -1,8 +1,8 @@
-"""`check` and `discover` through the CLI against the sandbox."""
+"""`check` and `discover` through the CLI against the local_store."""
 
 import pytest
 
-from sandbox import SandboxStore
+from local_store import LocalStore
 
 from .connector import STREAMS, config_for, run_connector
 
@@ -49,7 +49,7 @@ def test_given_suspended_store_when_check_then_fails_saying_so(store):
 
 def test_given_token_without_some_scopes_when_check_then_names_those_streams_and_scopes():
     scopes = ALL_SCOPES - {"store_v2_customers_read_only", "store_v2_transactions_read_only"}
-    with SandboxStore(scale=0.05, tokens={"narrow": scopes}) as store:
+    with LocalStore(scale=0.05, tokens={"narrow": scopes}) as store:
         status = connection_status(run_connector("check", config_for(store.base_url, access_token="narrow")))
 
     assert status["status"] == "FAILED"

@@ -1,5 +1,5 @@
 """The connector as PyAirbyte users run it: `get_source` on the installed `source-bigcommerce` command,
-every stream, read into a DuckDB cache, against the sandbox store."""
+every stream, read into a DuckDB cache, against the local store."""
 
 import os
 import warnings

@@ -1,4 +1,4 @@
-"""Faults, bad input, interruption and secrets, through the CLI against the sandbox (and, where retries
+"""Faults, bad input, interruption and secrets, through the CLI against the local store (and, where retries
 would take minutes of real waiting, in-process with the CDK's sleep patched)."""
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import SandboxStore
+from local_store import LocalStore
 from source_bigcommerce.dates import parse_date
 
 from .connector import EXECUTABLE, STREAMS, catalog_for, config_for, run_connector
@@ -38,7 +38,7 @@ def since_state(truth, run):
 
 
 def test_given_5xx_drops_and_truncated_bodies_when_full_then_incremental_sync_then_exactly_the_ground_truth():
-    with SandboxStore(seed=5, scale=0.15, fault_5xx=0.05, fault_drop=0.01, fault_truncate=0.01, fault_seed=11) as store:
+    with LocalStore(seed=5, scale=0.15, fault_5xx=0.05, fault_drop=0.01, fault_truncate=0.01, fault_seed=11) as store:
         full = run_connector("read", config_for(store.base_url), catalog_for())
         faults_in_full = store.stats()["faults"]
         before = expected_records(store)  # what the full sync could see, before the edits below
@@ -49,7 +49,7 @@ def test_given_5xx_drops_and_truncated_bodies_when_full_then_incremental_sync_th
         faults_in_incremental = store.stats()["faults"] - faults_in_full
         truth = expected_records(store)
 
-    assert faults_in_full >= 10, "the sandbox should have injected faults"
+    assert faults_in_full >= 10, "the local store should have injected faults"
     assert full.exit_code == 0 and incremental.exit_code == 0, full.stderr[-2000:]
     for stream in STREAMS:
         assert len(full.records[stream]) == len(by_key(full.records[stream])), f"{stream}: doubled under faults"
@@ -110,7 +110,7 @@ def test_given_transient_outage_when_retries_run_out_then_stream_fails_as_transi
 
 @pytest.mark.parametrize("kill_after", [150, 700, 1500])
 def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_ground_truth(kill_after):
-    with SandboxStore(seed=9, scale=0.25, latency_ms=2) as store, tempfile.TemporaryDirectory() as folder:
+    with LocalStore(seed=9, scale=0.25, latency_ms=2) as store, tempfile.TemporaryDirectory() as folder:
         config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
         config.write_text(json.dumps(config_for(store.base_url)))
         catalog.write_text(json.dumps(catalog_for()))
@@ -148,7 +148,7 @@ def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_grou
 def test_given_token_without_a_scope_when_read_then_that_stream_is_skipped_with_a_warning_and_the_rest_sync():
     from .test_check_discover import ALL_SCOPES
 
-    with SandboxStore(seed=7, scale=0.1, tokens={"narrow": ALL_SCOPES - {"store_v2_transactions_read_only"}}) as store:
+    with LocalStore(seed=7, scale=0.1, tokens={"narrow": ALL_SCOPES - {"store_v2_transactions_read_only"}}) as store:
         run = run_connector("read", config_for(store.base_url, access_token="narrow"), catalog_for())
         expected = expected_records(store)
         transaction_requests = [e for e in store.request_log() if e["path"].endswith("/transactions")]
@@ -227,7 +227,7 @@ def test_given_future_start_date_when_read_then_warns_and_emits_no_incremental_r
 
 
 def test_the_token_never_appears_in_any_output():
-    with SandboxStore(seed=2, scale=0.05, tokens={SECRET: None}, fault_5xx=0.1, fault_drop=0.05, fault_truncate=0.05) as store:
+    with LocalStore(seed=2, scale=0.05, tokens={SECRET: None}, fault_5xx=0.1, fault_drop=0.05, fault_truncate=0.05) as store:
         good = config_for(store.base_url, access_token=SECRET)
         outputs = [
             run_connector("check", good),

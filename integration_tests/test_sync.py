@@ -1,4 +1,4 @@
-"""Whole-connector runs through the CLI against the sandbox store, compared with its ground truth."""
+"""Whole-connector runs through the CLI against the local store, compared with its ground truth."""
 
 import re
 from datetime import datetime, timezone
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import jsonschema
 import pytest
 
-from sandbox import SandboxStore
+from local_store import LocalStore
 from source_bigcommerce.dates import parse_date
 
 from .connector import STREAMS, catalog_for, config_for, run_connector
@@ -36,7 +36,7 @@ def assert_state_never_ahead_of_emitted(run, expected):
                 assert not behind, f"{stream} state {value} is ahead of unemitted records {behind[:5]}"
 
 
-def test_given_sandbox_when_full_sync_then_every_stream_equals_ground_truth(store):
+def test_given_local_store_when_full_sync_then_every_stream_equals_ground_truth(store):
     run = run_connector("read", config_for(store.base_url), catalog_for(mode="full_refresh"))
 
     assert run.exit_code == 0, run.stderr[-2000:]
@@ -122,7 +122,7 @@ def test_given_changes_after_a_sync_when_incremental_then_changed_and_new_arrive
 
 
 def test_given_store_changing_while_syncing_when_synced_twice_then_nothing_lost():
-    with SandboxStore(seed=3, scale=0.25, change_every=7, shuffle_ties=True) as store:
+    with LocalStore(seed=3, scale=0.25, change_every=7, shuffle_ties=True) as store:
         config, catalog = config_for(store.base_url), catalog_for()
         started = datetime.now(tz=timezone.utc).replace(microsecond=0)
         before = expected_records(store)
@@ -171,7 +171,7 @@ def test_given_sync_then_estimates_from_bigcommerce_totals_and_a_summary_line_pe
 
 @pytest.mark.timeout(180)
 def test_given_one_worker_and_more_orders_than_the_listing_holds_when_synced_then_it_completes_with_the_ground_truth():
-    with SandboxStore(seed=4, scale=0.6) as store:  # 720 orders: the shared listing must wait for the children
+    with LocalStore(seed=4, scale=0.6) as store:  # 720 orders: the shared listing must wait for the children
         run = run_connector("read", config_for(store.base_url, num_workers=1), catalog_for(), timeout=150)
         expected = expected_records(store)
         peak = store.stats()["peak_concurrency"]
@@ -186,7 +186,7 @@ def test_given_one_worker_and_more_orders_than_the_listing_holds_when_synced_the
 def test_given_more_workers_than_a_quota_window_allows_when_synced_then_no_429_and_the_ground_truth():
     # 16 requests may be on the wire at once, but a window allows 12: the budget must hold the rest
     # back from the store's headers, at the start of every window too.
-    with SandboxStore(seed=2, scale=0.04, quota=12, quota_window_ms=500, latency_ms=10) as store:  # ~60 requests
+    with LocalStore(seed=2, scale=0.04, quota=12, quota_window_ms=500, latency_ms=10) as store:  # ~60 requests
         run = run_connector("read", config_for(store.base_url, num_workers=16), catalog_for(), timeout=150)
         expected = expected_records(store)
         stats = store.stats()

@@ -7,7 +7,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.data import StoreData
+from local_store.data import StoreData
 from source_bigcommerce.config import BigCommerceConfig, ConfigError
 from source_bigcommerce.streams import (
     Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions,

@@ -1,4 +1,4 @@
-"""The sandbox store's data: deterministic BigCommerce records built from (seed, scale).
+"""the local store's data: deterministic BigCommerce records built from (seed, scale).
 
 Every record is kept in *canonical form*, exactly what a correct connector must emit:
 - dates are ISO 8601 UTC strings `YYYY-MM-DDTHH:MM:SS+00:00`, or None when unset;
@@ -138,12 +138,25 @@ PAYMENTS = [  # payment_method, transaction method, gateway, payment_method_id
 
 # ----------------------------------------------------------------------------------------- the store
 
+def _resources() -> tuple:
+    from .resources import RESOURCES  # late: resource modules use this module's helpers
+
+    return RESOURCES
+
+
+def _resource(stream: str):
+    from .resources import BY_NAME
+
+    return BY_NAME.get(stream)
+
+
 class StoreData:
     """Canonical records of one BigCommerce store, per stream, keyed by id, in id order."""
 
-    def __init__(self, seed: int = 1, scale: float = 1.0, store_hash: str = "sandbox"):
+    def __init__(self, seed: int = 1, scale: float = 1.0, store_hash: str = "localstore"):
         self.seed, self.scale, self.store_hash = seed, scale, store_hash
         self.records: dict[str, dict[object, dict]] = {stream: {} for stream in STREAMS}
+        self.records.update({resource.name: {} for resource in _resources()})
         # order id -> child ids, so the server can answer /orders/{id}/products without a scan
         self._children: dict[str, dict[int, list[int]]] = {"order_products": {}, "transactions": {}}
         self._last_id: dict[str, int] = {}
@@ -177,6 +190,12 @@ class StoreData:
                 out.pop(field, None)
         if stream == "orders" and base_url_for_links != API:
             self._rebase_links(out, base_url_for_links)
+        resource = _resource(stream)
+        if resource is not None:
+            for field in resource.v2_dates:
+                out[field] = rfc2822(out.get(field))
+            for field in resource.connector_adds:
+                out.pop(field, None)
         return out
 
     def touch(self, stream: str, key, now: datetime) -> dict:
@@ -214,6 +233,11 @@ class StoreData:
             rec["name"] = rec["name"].split(" (")[0] + f" ({rng.choice(['EU', 'US', 'Global'])})"
         elif stream == "store":
             rec["phone"] = f"+1 512-555-{rng.randint(0, 9999):04d}"
+        elif _resource(stream) is not None:
+            resource = _resource(stream)
+            if resource.edit is None:
+                raise ValueError(f"{stream} is not edited by merchants in this store")
+            resource.edit(rng, rec, stamp)
         if "date_modified" in rec:
             rec["date_modified"] = stamp
         return copy.deepcopy(rec)
@@ -273,7 +297,7 @@ class StoreData:
         seed = self.seed
         self.records["store"][self.store_hash] = self._store()
         for cid, name, kind, platform, created in [
-                (1, "Sandbox Storefront", "storefront", "bigcommerce", START),
+                (1, "Local Storefront", "storefront", "bigcommerce", START),
                 (2, "Amazon US", "marketplace", "amazon", datetime(2018, 4, 9, 15, 2, 11, tzinfo=UTC)),
                 (3, "Facebook by Meta", "marketing", "facebook", datetime(2021, 11, 23, 8, 45, 0, tzinfo=UTC))]:
             modified = created + timedelta(days=97 * cid, seconds=3600 * cid + 17)
@@ -305,6 +329,12 @@ class StoreData:
         for i, oid in enumerate(ids):
             if rng.random() < 0.01 or i == len(ids) // 2:
                 self.records["orders"][oid]["is_deleted"] = True
+
+        # The resources beyond the first ten, in declaration order (a generator may read earlier tables).
+        for resource in _resources():
+            if resource.generate is not None:
+                made = resource.generate(random.Random(f"{seed}:{resource.name}"), self)
+                self.records[resource.name] = {resource.key_of(record): record for record in made}
 
     def _ids(self, rng, stream, n, first=1) -> list[int]:
         """Increasing ids with a few gaps (records deleted before the sync), as real stores have."""
@@ -355,12 +385,12 @@ class StoreData:
         h = self.store_hash
         return {
             "id": h, "account_uuid": "8d4d492f-17a1-4d95-b396-e1c5720815a5",
-            "domain": "sandbox-store.example", "secure_url": "https://sandbox-store.example",
+            "domain": "local-store.example", "secure_url": "https://local-store.example",
             "control_panel_base_url": f"https://store-{h}.mybigcommerce.com", "status": "live",
-            "name": "Sandbox Café & Co ☕", "first_name": "Zoë", "last_name": "Müller",
+            "name": "Local Café & Co ☕", "first_name": "Zoë", "last_name": "Müller",
             "address": "1100 Congress Ave\nAustin, TX 78701", "country": "United States", "country_code": "US",
-            "phone": "+1 512-555-0100", "admin_email": "owner@sandbox-store.example",
-            "order_email": "orders@sandbox-store.example",
+            "phone": "+1 512-555-0100", "admin_email": "owner@local-store.example",
+            "order_email": "orders@local-store.example",
             "favicon_url": f"{CDN}/s-{h}/product_images/favicon.ico",
             "timezone": {"name": "America/Chicago", "raw_offset": -21600, "dst_offset": -18000,
                          "dst_correction": True,
@@ -400,7 +430,7 @@ class StoreData:
         return {
             "id": bid, "name": name, "page_title": name,
             "meta_keywords": rng.choice([[], [slug(name)], [slug(name), "design"]]),
-            "meta_description": rng.choice(["", f"Shop {name} at Sandbox Café"]),
+            "meta_description": rng.choice(["", f"Shop {name} at Local Café"]),
             "image_url": rng.choice(["", f"{CDN}/s-{self.store_hash}/product_images/k/{slug(name)}__{bid}.png"]),
             "search_keywords": "", "custom_url": {"url": f"/brands/{slug(name)}-{bid}/", "is_customized": False},
         }
@@ -435,10 +465,10 @@ class StoreData:
             "body": None if kind == "link" else f"<h1>{name}</h1><p>Welcome — ようこそ — 欢迎 👋</p>",
         }
         if kind == "link":
-            rec["link"] = "https://www.instagram.com/sandbox.cafe/"
+            rec["link"] = "https://www.instagram.com/local.cafe/"
             rec["url"] = rec["link"]
         if kind == "contact_form":
-            rec["email"] = "help@sandbox-store.example"
+            rec["email"] = "help@local-store.example"
             rec["contact_fields"] = "fullname,phone,companyname,orderno"
         return rec
 

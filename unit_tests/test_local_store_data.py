@@ -1,4 +1,4 @@
-"""The sandbox's data model: deterministic, shaped like BigCommerce, traps included, schemas honest."""
+"""The local store's data model: deterministic, shaped like BigCommerce, traps included, schemas honest."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
-from sandbox.data import BASE_COUNTS, INCLUDES, PRIMARY_KEYS, STREAMS, V2_DATES, StoreData, cents, iso
+from local_store.data import BASE_COUNTS, INCLUDES, PRIMARY_KEYS, STREAMS, V2_DATES, StoreData, cents, iso
 
 SCHEMAS = Path(__file__).parent.parent / "source_bigcommerce" / "schemas"
 CANONICAL = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
@@ -50,7 +50,7 @@ def test_given_scale_one_then_contract_counts(store):
     assert {s: counts[s] for s in BASE_COUNTS} == BASE_COUNTS
     assert counts["channels"] == 3 and counts["store"] == 1
     assert 1 in store.records["channels"] and store.records["channels"][1]["type"] == "storefront"
-    assert "sandbox" in store.records["store"]
+    assert "localstore" in store.records["store"]
     for oid in store.records["orders"]:
         assert 1 <= len(store.children_of("order_products", oid)) <= 5
         assert 0 <= len(store.children_of("transactions", oid)) <= 3
@@ -234,18 +234,18 @@ def test_to_api_renders_v3_sub_lists_only_when_included(store, stream):
 
 def test_to_api_links_follow_the_given_base_url(store):
     order = store.records["orders"][100]
-    assert order["products"] == {"url": "https://api.bigcommerce.com/stores/sandbox/v2/orders/100/products",
+    assert order["products"] == {"url": "https://api.bigcommerce.com/stores/localstore/v2/orders/100/products",
                                  "resource": "/orders/100/products"}
     api = store.to_api("orders", order, base_url_for_links="http://127.0.0.1:8080/")
-    assert api["products"]["url"] == "http://127.0.0.1:8080/stores/sandbox/v2/orders/100/products"
+    assert api["products"]["url"] == "http://127.0.0.1:8080/stores/localstore/v2/orders/100/products"
     assert order["products"]["url"].startswith("https://api.bigcommerce.com/")
     truth = store.ground_truth(base_url_for_links="http://127.0.0.1:8080")
     assert truth["orders"][100]["products"] == api["products"]
-    assert truth["orders"][100]["coupons"]["url"] == "http://127.0.0.1:8080/stores/sandbox/v2/orders/100/coupons"
+    assert truth["orders"][100]["coupons"]["url"] == "http://127.0.0.1:8080/stores/localstore/v2/orders/100/coupons"
 
 
 def test_store_record_is_v2_without_dates(store):
-    record = store.records["store"]["sandbox"]
+    record = store.records["store"]["localstore"]
     assert store.to_api("store", record) == record and V2_DATES["store"] == ()
 
 

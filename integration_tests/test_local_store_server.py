@@ -1,7 +1,7 @@
-"""The sandbox BigCommerce store, exercised over real HTTP with `requests`.
+"""The local BigCommerce store, exercised over real HTTP with `requests`.
 
-Each test states one behaviour of the real API (or of the failures the sandbox injects) and checks the
-sandbox shows it. The expected records come from the store's canonical data, filtered in the test with
+Each test states one behaviour of the real API (or of the failures the local store injects) and checks the
+the local store shows it. The expected records come from the store's canonical data, filtered in the test with
 parsed datetimes, so a test never trusts the server's own filtering to compute its expectation.
 """
 
@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandbox import SandboxOptions, SandboxStore
+from local_store import LocalStoreOptions, LocalStore
 
 UTC = timezone.utc
-TOKEN = "sandbox-token"
+TOKEN = "local-token"
 AUTH = {"X-Auth-Token": TOKEN}
 RATE_HEADERS = ("X-Rate-Limit-Requests-Left", "X-Rate-Limit-Requests-Quota", "X-Rate-Limit-Time-Reset-Ms", "X-Rate-Limit-Time-Window-Ms")
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.timeout(60)
 @pytest.fixture(scope="module")
 def store():
     """One shared read-only store; tests that change data or options make their own."""
-    with SandboxStore(scale=0.2) as shared:
+    with LocalStore(scale=0.2) as shared:
         yield shared
 
 
@@ -44,18 +44,18 @@ def store():
 def make_store():
     started = []
 
-    def make(**options) -> SandboxStore:
-        sandbox = SandboxStore(SandboxOptions(scale=0.2), **options)
-        sandbox.start()
-        started.append(sandbox)
-        return sandbox
+    def make(**options) -> LocalStore:
+        local_store = LocalStore(LocalStoreOptions(scale=0.2), **options)
+        local_store.start()
+        started.append(local_store)
+        return local_store
 
     yield make
-    for sandbox in started:
-        sandbox.stop()
+    for local_store in started:
+        local_store.stop()
 
 
-def get(store: SandboxStore, path: str, params=None, token: str | None = TOKEN, store_hash: str = "sandbox", session=None):
+def get(store: LocalStore, path: str, params=None, token: str | None = TOKEN, store_hash: str = "localstore", session=None):
     headers = {"X-Auth-Token": token} if token is not None else {}
     return (session or requests).get(f"{store.base_url}/stores/{store_hash}{path}", params=params, headers=headers, timeout=10)
 
@@ -69,7 +69,7 @@ def moment(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def canonical(store: SandboxStore, stream: str) -> list:
+def canonical(store: LocalStore, stream: str) -> list:
     return list(store.data.records[stream].values())
 
 
@@ -77,7 +77,7 @@ def rfc2822(when: datetime) -> str:
     return when.strftime("%a, %d %b %Y %H:%M:%S +0000")
 
 
-def busiest_date_modified(store: SandboxStore, stream: str) -> datetime:
+def busiest_date_modified(store: LocalStore, stream: str) -> datetime:
     """The bulk import: the date_modified shared by the most records."""
     counts: dict = {}
     for record in canonical(store, stream):
@@ -294,13 +294,13 @@ def test_given_product_includes_then_sub_lists_appear_only_when_asked(store):
 
 
 def test_given_a_date_only_date_modified_min_then_the_request_time_is_appended(make_store):
-    sandbox = make_store()
-    product_id = next(iter(sandbox.data.records["products"]))
-    sandbox.touch("products", product_id)  # date_modified = now (whole seconds)
+    local_store = make_store()
+    product_id = next(iter(local_store.data.records["products"]))
+    local_store.touch("products", product_id)  # date_modified = now (whole seconds)
     time.sleep(1.1)
     today = datetime.now(UTC).date().isoformat()
-    midnight = get(sandbox, "/v3/catalog/products", {"date_modified:min": f"{today}T00:00:00"})
-    date_only = get(sandbox, "/v3/catalog/products", {"date_modified:min": today})
+    midnight = get(local_store, "/v3/catalog/products", {"date_modified:min": f"{today}T00:00:00"})
+    date_only = get(local_store, "/v3/catalog/products", {"date_modified:min": today})
     if datetime.now(UTC).date().isoformat() != today:
         pytest.skip("ran across midnight UTC")
     assert ids(midnight) == [product_id]
@@ -379,7 +379,7 @@ def test_given_order_transactions_then_envelope_or_204_when_none_and_404_for_unk
 def test_given_time_and_store_then_the_cheap_auth_check_and_the_store_object(store):
     now = time.time()
     assert abs(get(store, "/v2/time").json()["time"] - now) < 5
-    assert get(store, "/v2/store").json()["id"] == "sandbox"
+    assert get(store, "/v2/store").json()["id"] == "localstore"
 
 
 # ------------------------------------------------------------------------------------------ customers cursor
@@ -412,8 +412,8 @@ def test_given_cursor_paging_then_every_customer_exactly_once_in_sort_order(stor
 def test_given_a_customer_changes_between_pages_then_cursor_paging_skips_nobody_but_page_numbers_do(make_store):
     params = {"sort": "date_modified:asc", "limit": 20}
 
-    def edit_one_already_read(sandbox, first_page_ids):
-        return lambda page_number: sandbox.touch("customers", first_page_ids[0]) if page_number == 1 else None
+    def edit_one_already_read(local_store, first_page_ids):
+        return lambda page_number: local_store.touch("customers", first_page_ids[0]) if page_number == 1 else None
 
     by_cursor = make_store()
     first_page = ids(get(by_cursor, "/v3/customers", params))
@@ -435,9 +435,9 @@ def test_given_a_customer_changes_between_pages_then_cursor_paging_skips_nobody_
 
 
 def test_given_shuffled_ties_then_cursor_paging_still_reads_every_customer_once(make_store):
-    sandbox = make_store(shuffle_ties=True)
-    seen, _ = read_by_cursor(sandbox, {"sort": "date_modified:asc", "limit": 10})
-    assert sorted(seen) == sorted(sandbox.data.records["customers"])
+    local_store = make_store(shuffle_ties=True)
+    seen, _ = read_by_cursor(local_store, {"sort": "date_modified:asc", "limit": 10})
+    assert sorted(seen) == sorted(local_store.data.records["customers"])
 
 
 def test_given_before_cursor_then_the_previous_page(store):
@@ -468,20 +468,20 @@ def test_given_an_unknown_store_hash_then_404(store):
 
 
 def test_given_a_token_without_the_scope_then_403_and_with_it_200(make_store):
-    sandbox = make_store(tokens={"orders-only": frozenset({"store_v2_orders_read_only"}), "orders-modify": frozenset({"store_v2_orders"})})
-    assert get(sandbox, "/v2/orders", token="orders-only").status_code == 200
-    assert get(sandbox, "/v2/orders", token="orders-modify").status_code == 200, "a modify scope also reads"
-    forbidden = get(sandbox, "/v3/customers", token="orders-only")
+    local_store = make_store(tokens={"orders-only": frozenset({"store_v2_orders_read_only"}), "orders-modify": frozenset({"store_v2_orders"})})
+    assert get(local_store, "/v2/orders", token="orders-only").status_code == 200
+    assert get(local_store, "/v2/orders", token="orders-modify").status_code == 200, "a modify scope also reads"
+    forbidden = get(local_store, "/v3/customers", token="orders-only")
     assert forbidden.status_code == 403 and "store_v2_customers" in forbidden.json()["title"]
-    oid = next(iter(sandbox.data.records["orders"]))
-    assert get(sandbox, f"/v3/orders/{oid}/transactions", token="orders-only").status_code == 403
-    assert get(sandbox, "/v2/time", token="orders-only").status_code == 200
+    oid = next(iter(local_store.data.records["orders"]))
+    assert get(local_store, f"/v3/orders/{oid}/transactions", token="orders-only").status_code == 403
+    assert get(local_store, "/v2/time", token="orders-only").status_code == 200
 
 
 # ------------------------------------------------------------------------------------------ rate limit
 
 
-@pytest.mark.parametrize("path, token, store_hash", [("/v2/time", TOKEN, "sandbox"), ("/v2/time", None, "sandbox"), ("/v2/time", TOKEN, "nope"), ("/v2/orders?page=99", TOKEN, "sandbox")])
+@pytest.mark.parametrize("path, token, store_hash", [("/v2/time", TOKEN, "localstore"), ("/v2/time", None, "localstore"), ("/v2/time", TOKEN, "nope"), ("/v2/orders?page=99", TOKEN, "localstore")])
 def test_given_any_answer_then_it_carries_the_four_rate_limit_headers(store, path, token, store_hash):
     response = get(store, path, token=token, store_hash=store_hash)
     assert all(name in response.headers for name in RATE_HEADERS)
@@ -489,10 +489,10 @@ def test_given_any_answer_then_it_carries_the_four_rate_limit_headers(store, pat
 
 
 def test_given_a_quota_when_exceeded_then_429_with_headers_until_the_window_resets(make_store):
-    sandbox = make_store(quota=5, quota_window_ms=1000)
-    sandbox.reset_stats()  # also opens a fresh window, so all six requests fall in one
-    lefts = [int(get(sandbox, "/v2/time").headers["X-Rate-Limit-Requests-Left"]) for _ in range(5)]
-    limited = get(sandbox, "/v2/time")
+    local_store = make_store(quota=5, quota_window_ms=1000)
+    local_store.reset_stats()  # also opens a fresh window, so all six requests fall in one
+    lefts = [int(get(local_store, "/v2/time").headers["X-Rate-Limit-Requests-Left"]) for _ in range(5)]
+    limited = get(local_store, "/v2/time")
     assert limited.status_code == 429
     assert lefts == [4, 3, 2, 1, 0]
     assert limited.headers["X-Rate-Limit-Requests-Left"] == "0" and limited.headers["X-Rate-Limit-Requests-Quota"] == "5"
@@ -500,36 +500,36 @@ def test_given_a_quota_when_exceeded_then_429_with_headers_until_the_window_rese
     reset_ms = int(limited.headers["X-Rate-Limit-Time-Reset-Ms"])
     assert 0 < reset_ms <= 1000
     time.sleep(reset_ms / 1000 + 0.05)
-    assert get(sandbox, "/v2/time").status_code == 200
-    assert sandbox.stats()["rate_limited"] == 1
+    assert get(local_store, "/v2/time").status_code == 200
+    assert local_store.stats()["rate_limited"] == 1
 
 
 # ------------------------------------------------------------------------------------------ faults
 
 
 def test_given_5xx_faults_then_500_502_or_503_with_a_json_title(make_store):
-    sandbox = make_store(fault_5xx=1.0)
+    local_store = make_store(fault_5xx=1.0)
     statuses = set()
     for _ in range(12):
-        response = get(sandbox, "/v2/orders")
+        response = get(local_store, "/v2/orders")
         statuses.add(response.status_code)
         assert response.json()["title"]
     assert statuses <= {500, 502, 503} and len(statuses) > 1
-    assert sandbox.stats()["faults"] == 12
+    assert local_store.stats()["faults"] == 12
 
 
 def test_given_dropped_connections_then_the_client_sees_a_connection_error(make_store):
-    sandbox = make_store(fault_drop=1.0)
+    local_store = make_store(fault_drop=1.0)
     for _ in range(6):
         # Cut after the headers or mid-body: `requests` reports the short read (IncompleteRead).
         with pytest.raises((requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            get(sandbox, "/v2/orders")
-    assert {entry.get("fault") for entry in sandbox.request_log()} == {"drop"}
+            get(local_store, "/v2/orders")
+    assert {entry.get("fault") for entry in local_store.request_log()} == {"drop"}
 
 
 def test_given_truncated_bodies_then_a_complete_200_whose_json_does_not_parse(make_store):
-    sandbox = make_store(fault_truncate=1.0)
-    response = get(sandbox, "/v3/catalog/products")
+    local_store = make_store(fault_truncate=1.0)
+    response = get(local_store, "/v3/catalog/products")
     assert response.status_code == 200
     assert int(response.headers["Content-Length"]) == len(response.content)
     with pytest.raises(json.JSONDecodeError):
@@ -537,24 +537,24 @@ def test_given_truncated_bodies_then_a_complete_200_whose_json_does_not_parse(ma
 
 
 def test_given_faults_then_admin_endpoints_are_spared(make_store):
-    sandbox = make_store(fault_5xx=1.0, suspended=True)
-    assert requests.get(f"{sandbox.base_url}/__sandbox/stats", timeout=5).status_code == 200
+    local_store = make_store(fault_5xx=1.0, suspended=True)
+    assert requests.get(f"{local_store.base_url}/__local_store/stats", timeout=5).status_code == 200
 
 
 # ------------------------------------------------------------------------------------------ latency, connections
 
 
 def test_given_latency_then_parallel_requests_are_served_concurrently(make_store):
-    sandbox = make_store(latency_ms=200)
+    local_store = make_store(latency_ms=200)
 
     def one(_):
-        return get(sandbox, "/v2/time").status_code
+        return get(local_store, "/v2/time").status_code
 
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(one, range(8))) == [200] * 8
     elapsed = time.monotonic() - started
-    assert sandbox.stats()["peak_concurrency"] >= 6, "the sleeps overlapped"
+    assert local_store.stats()["peak_concurrency"] >= 6, "the sleeps overlapped"
     assert elapsed < 1.2, f"8 x 200 ms took {elapsed:.2f}s: requests were serialised"
 
 
@@ -570,14 +570,14 @@ def test_given_a_session_then_one_kept_alive_connection_serves_every_request(sto
 
 
 def test_given_change_every_then_records_change_and_every_third_change_is_a_new_order(make_store):
-    sandbox = make_store(change_every=2)
-    orders_before = len(sandbox.data.records["orders"])
-    truth_before = sandbox.ground_truth()
+    local_store = make_store(change_every=2)
+    orders_before = len(local_store.data.records["orders"])
+    truth_before = local_store.ground_truth()
     for _ in range(12):
-        assert get(sandbox, "/v2/time").status_code == 200
-    assert sandbox.stats()["changes"] == 6
-    assert len(sandbox.data.records["orders"]) == orders_before + 2
-    truth_after = sandbox.ground_truth()
+        assert get(local_store, "/v2/time").status_code == 200
+    assert local_store.stats()["changes"] == 6
+    assert len(local_store.data.records["orders"]) == orders_before + 2
+    truth_after = local_store.ground_truth()
     changed = [(s, k) for s in ("orders", "customers", "products") for k in truth_before[s] if truth_before[s][k] != truth_after[s][k]]
     assert changed, "existing records were edited"
 
@@ -596,52 +596,52 @@ def test_given_shuffle_ties_then_equal_sort_keys_come_back_in_varying_order(make
 
 
 def test_given_a_suspended_store_then_503_until_it_is_resumed(make_store):
-    sandbox = make_store(suspended=True)
-    response = get(sandbox, "/v2/orders")
+    local_store = make_store(suspended=True)
+    response = get(local_store, "/v2/orders")
     assert response.status_code == 503 and response.json()["title"]
-    sandbox.options.suspended = False
-    assert get(sandbox, "/v2/orders").status_code == 200
+    local_store.options.suspended = False
+    assert get(local_store, "/v2/orders").status_code == 200
 
 
 # ------------------------------------------------------------------------------------------ stats, log, admin
 
 
 def test_given_requests_then_stats_and_log_describe_them(make_store):
-    sandbox = make_store()
-    oid = next(iter(sandbox.data.records["orders"]))
-    get(sandbox, f"/v2/orders/{oid}/products")
-    get(sandbox, "/v2/orders", {"page": 99})
-    get(sandbox, "/v2/orders", token=None)
-    stats = sandbox.stats()
+    local_store = make_store()
+    oid = next(iter(local_store.data.records["orders"]))
+    get(local_store, f"/v2/orders/{oid}/products")
+    get(local_store, "/v2/orders", {"page": 99})
+    get(local_store, "/v2/orders", token=None)
+    stats = local_store.stats()
     assert stats["requests"] == 3
     assert stats["by_route"] == {"GET /v2/orders/{id}/products 200": 1, "GET /v2/orders 204": 1, "GET /v2/orders 401": 1}
     assert stats["by_status"] == {200: 1, 204: 1, 401: 1}
     assert stats["peak_concurrency"] == 1 and stats["faults"] == 0 and stats["changes"] == 0
-    log = sandbox.request_log()
+    log = local_store.request_log()
     assert [(e["method"], e["path"], e["status"]) for e in log] == [
-        ("GET", f"/stores/sandbox/v2/orders/{oid}/products", 200),
-        ("GET", "/stores/sandbox/v2/orders", 204),
-        ("GET", "/stores/sandbox/v2/orders", 401),
+        ("GET", f"/stores/localstore/v2/orders/{oid}/products", 200),
+        ("GET", "/stores/localstore/v2/orders", 204),
+        ("GET", "/stores/localstore/v2/orders", 401),
     ]
     assert log[1]["query"] == {"page": "99"} and log[0]["t"] <= log[2]["t"]
-    sandbox.reset_stats()
-    assert sandbox.stats()["requests"] == 0 and sandbox.request_log() == []
+    local_store.reset_stats()
+    assert local_store.stats()["requests"] == 0 and local_store.request_log() == []
 
 
 def test_given_admin_endpoints_then_stats_log_truth_touch_add_and_reset_work_over_http(make_store):
-    sandbox = make_store()
-    admin = f"{sandbox.base_url}/__sandbox"
-    get(sandbox, "/v2/time")
+    local_store = make_store()
+    admin = f"{local_store.base_url}/__local_store"
+    get(local_store, "/v2/time")
     assert requests.get(f"{admin}/stats", timeout=5).json()["requests"] == 1
-    assert [e["path"] for e in requests.get(f"{admin}/log", timeout=5).json()] == ["/stores/sandbox/v2/time"]
+    assert [e["path"] for e in requests.get(f"{admin}/log", timeout=5).json()] == ["/stores/localstore/v2/time"]
     truth = requests.get(f"{admin}/ground_truth", timeout=5).json()
-    assert {r["id"] for r in truth["orders"]} == set(sandbox.data.records["orders"])
-    assert truth["orders"][0]["products"]["url"].startswith(sandbox.base_url), "links as they were served"
+    assert {r["id"] for r in truth["orders"]} == set(local_store.data.records["orders"])
+    assert truth["orders"][0]["products"]["url"].startswith(local_store.base_url), "links as they were served"
     oid = truth["orders"][0]["id"]
     touched = requests.post(f"{admin}/touch", params={"stream": "orders", "id": oid}, timeout=5).json()
     assert moment(touched["date_modified"]) > moment(truth["orders"][0]["date_modified"])
     added = requests.post(f"{admin}/add", params={"stream": "orders"}, timeout=5).json()
-    assert added["id"] in sandbox.data.records["orders"]
+    assert added["id"] in local_store.data.records["orders"]
     assert requests.post(f"{admin}/touch", params={"stream": "orders", "id": 999999}, timeout=5).status_code == 404
     assert requests.post(f"{admin}/reset", timeout=5).status_code == 200
     stats = requests.get(f"{admin}/stats", timeout=5).json()
@@ -653,7 +653,7 @@ def test_given_admin_endpoints_then_stats_log_truth_touch_add_and_reset_work_ove
 
 def test_given_the_cli_then_it_prints_one_url_line_and_serves_until_terminated():
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--seed", "1", "--scale", "0.2", "--latency-ms", "5", "--quota", "150"],
+        [sys.executable, "-m", "localstore", "--port", "0", "--seed", "1", "--scale", "0.2", "--latency-ms", "5", "--quota", "150"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -662,7 +662,7 @@ def test_given_the_cli_then_it_prints_one_url_line_and_serves_until_terminated()
     try:
         line = process.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", line), line
-        response = requests.get(f"{line}/stores/sandbox/v2/time", headers=AUTH, timeout=10)
+        response = requests.get(f"{line}/stores/localstore/v2/time", headers=AUTH, timeout=10)
         assert response.status_code == 200 and response.headers["X-Rate-Limit-Requests-Quota"] == "150"
     finally:
         process.terminate()
@@ -672,8 +672,8 @@ def test_given_the_cli_then_it_prints_one_url_line_and_serves_until_terminated()
 
 
 def test_broken_route_always_answers_its_status_and_others_are_served():
-    with SandboxStore(scale=0.05, broken_routes={"/v3/catalog/categories": 500}) as store:
-        headers = {"X-Auth-Token": "sandbox-token"}
-        broken = [requests.get(f"{store.base_url}/stores/sandbox/v3/catalog/categories", headers=headers).status_code for _ in range(3)]
-        fine = requests.get(f"{store.base_url}/stores/sandbox/v3/catalog/brands", headers=headers).status_code
+    with LocalStore(scale=0.05, broken_routes={"/v3/catalog/categories": 500}) as store:
+        headers = {"X-Auth-Token": "local-token"}
+        broken = [requests.get(f"{store.base_url}/stores/localstore/v3/catalog/categories", headers=headers).status_code for _ in range(3)]
+        fine = requests.get(f"{store.base_url}/stores/localstore/v3/catalog/brands", headers=headers).status_code
     assert broken == [500, 500, 500] and fine == 200

@@ -1,4 +1,4 @@
-"""`python -m sandbox`: serve a sandbox BigCommerce store until SIGTERM/SIGINT.
+"""`python -m local_store`: serve a local BigCommerce store until SIGTERM/SIGINT.
 
 Prints exactly one line, the base URL (`http://127.0.0.1:PORT`), so a caller can read it from stdout
 and point a connector at `<base URL>/stores/<store hash>/...`.
@@ -12,11 +12,11 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from .server import SandboxOptions, SandboxStore
+from .server import LocalStoreOptions, LocalStore
 
 
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m sandbox", description="Serve a sandbox BigCommerce store.")
+    parser = argparse.ArgumentParser(prog="python -m local_store", description="Serve a local BigCommerce store.")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0, help="1 = about 600 customers and 1200 orders")
@@ -31,17 +31,17 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--change-every", type=int, default=None, help="a merchant edit every N data requests")
     parser.add_argument("--shuffle-ties", action="store_true", help="equal sort keys come back in random order")
     parser.add_argument("--suspended", action="store_true", help="answer every API request with 503")
-    parser.add_argument("--store-hash", default="sandbox")
+    parser.add_argument("--store-hash", default="localstore")
     parser.add_argument("--token", action="append", default=None, help="an accepted X-Auth-Token with every scope (repeatable)")
     return parser.parse_args(argv)
 
 
-def options_from(args: argparse.Namespace) -> SandboxOptions:
-    return SandboxOptions(
+def options_from(args: argparse.Namespace) -> LocalStoreOptions:
+    return LocalStoreOptions(
         seed=args.seed,
         scale=args.scale,
         store_hash=args.store_hash,
-        tokens={token: None for token in (args.token or ["sandbox-token"])},
+        tokens={token: None for token in (args.token or ["local-token"])},
         latency_ms=args.latency_ms,
         jitter_ms=args.jitter_ms,
         quota=args.quota,
@@ -58,7 +58,7 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
-    store = SandboxStore(options_from(args))
+    store = LocalStore(options_from(args))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -1,13 +1,13 @@
 """A local double of the BigCommerce REST API, served over real HTTP.
 
-`SandboxStore` runs a threaded HTTP/1.1 server on 127.0.0.1 that answers the routes a BigCommerce
+`LocalStore` runs a threaded HTTP/1.1 server on 127.0.0.1 that answers the routes a BigCommerce
 connector reads, the way BigCommerce does: v2 bare arrays with 204 past the last page, v3 `data`/`meta`
 envelopes, customers' keyset cursors, the filters and sorts each real endpoint documents (anything else
 is ignored, as BigCommerce ignores it), scopes, the four rate-limit headers and 429s, and the failures a
 connector must survive (5xx, connections dropped mid-body, 200s whose JSON is cut short, latency,
 merchants editing records mid-sync, a suspended store).
 
-The records themselves live in `StoreData` (sandbox/data.py) in canonical form; every response is
+The records themselves live in `StoreData` (local_store/data.py) in canonical form; every response is
 rendered through `StoreData.to_api`, so this module only decides *which* records go out and how they
 are wrapped. Query parameters were checked against BigCommerce's OpenAPI files (bigcommerce/docs,
 `reference/*.yml`) and its developer docs.
@@ -40,6 +40,62 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .data import StoreData
+from .query import (
+    ABOVE,
+    ANY_TEXT_WITHIN,
+    AT_LEAST,
+    AT_MOST,
+    BELOW,
+    BY_ID,
+    BadParam,
+    CONTAINS_TEXT,
+    DATE_ONLY,
+    EQUALS,
+    Filter,
+    HAS_ANY_MEMBER,
+    HAS_MEMBER,
+    NONE_OF,
+    NOT_EQUAL,
+    ONE_OF,
+    SortField,
+    Sorting,
+    _as_utc,
+    _ordered,
+    _parse_moment,
+    _undo_form_plus,
+    _unset_last,
+    billing_email,
+    bool_filter,
+    bool_key,
+    canonical_moment,
+    date_key,
+    date_value,
+    decimal_value,
+    field_value,
+    full_name,
+    int_filter,
+    integer_filters,
+    like_filter,
+    number_key,
+    order_records,
+    parse_bool,
+    parse_day_or_moment,
+    parse_decimal,
+    parse_int,
+    parse_int_list,
+    parse_text,
+    parse_text_list,
+    parse_v2_date,
+    parse_v3_date,
+    same_day_or_moment,
+    sort_fields,
+    text_filter,
+    text_in_filter,
+    text_key,
+    text_value,
+    v2_date_filters,
+    v3_date_filters,
+)
 
 UTC = timezone.utc
 DEFAULT_LIMIT = 50
@@ -55,14 +111,14 @@ STATUS_CODES_URL = "https://developer.bigcommerce.com/api-docs/getting-started/a
 
 
 @dataclass
-class SandboxOptions:
-    """Everything that makes one sandbox differ from another. Mutable: a running store reads it on
+class LocalStoreOptions:
+    """Everything that makes one local store differ from another. Mutable: a running store reads it on
     every request, so a test may flip `suspended` or `quota` while the server runs."""
 
     seed: int = 1
     scale: float = 1.0
-    store_hash: str = "sandbox"
-    tokens: dict[str, Optional[frozenset]] = field(default_factory=lambda: {"sandbox-token": None})  # token -> scopes (None = all)
+    store_hash: str = "localstore"
+    tokens: dict[str, Optional[frozenset]] = field(default_factory=lambda: {"local-token": None})  # token -> scopes (None = all)
     latency_ms: float = 0
     jitter_ms: float = 0
     quota: Optional[int] = None  # requests per window; None = unlimited (headers still sent)
@@ -115,309 +171,6 @@ class ApiError(Exception):
         return json_reply(self.status, {"status": self.status, "title": self.title, "type": STATUS_CODES_URL, "errors": {}})
 
 
-class BadParam(ValueError):
-    """A supported query parameter with a value BigCommerce would refuse (v2: 400, v3: 422)."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Query-value parsers: (text, request time) -> value, raising BadParam
-# --------------------------------------------------------------------------------------------------
-
-
-def _undo_form_plus(text: str) -> str:
-    # A client that writes `+00:00` unescaped into a URL has it decoded to a space; read it back.
-    text = re.sub(r"(?<=\d) (\d{2}:?\d{2})$", r"+\1", text)  # ISO: ...T10:00:00 00:00
-    return re.sub(r"\s{2}(\d{4})$", r" +\1", text)  # RFC 2822: ...00:00:00  0000
-
-
-def parse_int(text: str, _now: datetime = None) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise BadParam(f"'{text}' is not an integer") from None
-
-
-def parse_int_list(text: str, _now: datetime = None) -> frozenset:
-    return frozenset(parse_int(part.strip()) for part in text.split(",") if part.strip())
-
-
-def parse_text(text: str, _now: datetime = None) -> str:
-    return text.casefold()
-
-
-def parse_text_list(text: str, _now: datetime = None) -> frozenset:
-    return frozenset(part.strip().casefold() for part in text.split(",") if part.strip())
-
-
-def parse_bool(text: str, _now: datetime = None) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("true", "1"):
-        return True
-    if lowered in ("false", "0"):
-        return False
-    raise BadParam(f"'{text}' is not a boolean")
-
-
-def parse_decimal(text: str, _now: datetime = None) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise BadParam(f"'{text}' is not a number") from None
-
-
-DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _parse_moment(text: str) -> datetime:
-    """ISO 8601, RFC 2822 or epoch seconds -> aware UTC datetime (naive values are read as UTC)."""
-    text = _undo_form_plus(text.strip())
-    try:
-        if text.isdigit():
-            return datetime.fromtimestamp(int(text), UTC)
-        if text[:1].isdigit():
-            return _as_utc(datetime.fromisoformat(text))
-        return _as_utc(parsedate_to_datetime(text))
-    except (ValueError, TypeError, IndexError, OverflowError):
-        raise BadParam(f"'{text}' is not a date (use ISO 8601 or RFC 2822)") from None
-
-
-def parse_v2_date(text: str, _now: datetime = None) -> datetime:
-    """v2 reads RFC 2822 or ISO 8601; a bare date means its midnight (UTC)."""
-    return _parse_moment(text)
-
-
-def parse_v3_date(text: str, now: datetime) -> datetime:
-    """v3 reads ISO 8601. A bare date gets *the current time of the request* appended — observed
-    BigCommerce behaviour that makes date-only windows silently lose the rest of the day."""
-    stripped = text.strip()
-    if DATE_ONLY.match(stripped):
-        day = _parse_moment(stripped)
-        return day.replace(hour=now.hour, minute=now.minute, second=now.second)
-    return _parse_moment(stripped)
-
-
-def parse_day_or_moment(text: str, _now: datetime = None):
-    """The exact-date filters (`date_modified=2024-05-14`) match a whole day, or one instant."""
-    stripped = text.strip()
-    return _parse_moment(stripped).date() if DATE_ONLY.match(stripped) else _parse_moment(stripped)
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading canonical record values
-# --------------------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=65536)
-def canonical_moment(value: Optional[str]) -> Optional[datetime]:
-    """A canonical date (`YYYY-MM-DDTHH:MM:SS+00:00`, or None/"") as a datetime, never as a string."""
-    if not value:
-        return None
-    return _as_utc(datetime.fromisoformat(value))
-
-
-def field_value(name: str) -> Callable[[Mapping], Any]:
-    return lambda record: record.get(name)
-
-
-def text_value(name: str) -> Callable[[Mapping], Any]:
-    return lambda record: record[name].casefold() if isinstance(record.get(name), str) else record.get(name)
-
-
-def date_value(name: str) -> Callable[[Mapping], Optional[datetime]]:
-    return lambda record: canonical_moment(record.get(name))
-
-
-def decimal_value(name: str) -> Callable[[Mapping], Optional[Decimal]]:
-    def read(record: Mapping) -> Optional[Decimal]:
-        try:
-            return Decimal(str(record.get(name)))
-        except InvalidOperation:
-            return None
-
-    return read
-
-
-def full_name(record: Mapping) -> str:
-    return f"{record.get('first_name') or ''} {record.get('last_name') or ''}".strip().casefold()
-
-
-def billing_email(record: Mapping) -> Optional[str]:
-    email = (record.get("billing_address") or {}).get("email")
-    return email.casefold() if isinstance(email, str) else None
-
-
-# --------------------------------------------------------------------------------------------------
-# Filters as data
-# --------------------------------------------------------------------------------------------------
-
-
-def _ordered(test: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    # Range tests never match a record whose value is unset (an empty date is before nothing).
-    return lambda have, wanted: have is not None and test(have, wanted)
-
-
-EQUALS = lambda have, wanted: have == wanted  # noqa: E731
-ONE_OF = lambda have, wanted: have in wanted  # noqa: E731
-NONE_OF = lambda have, wanted: have not in wanted  # noqa: E731
-AT_LEAST = _ordered(lambda have, wanted: have >= wanted)
-AT_MOST = _ordered(lambda have, wanted: have <= wanted)
-ABOVE = _ordered(lambda have, wanted: have > wanted)
-BELOW = _ordered(lambda have, wanted: have < wanted)
-CONTAINS_TEXT = lambda have, wanted: have is not None and wanted in have  # noqa: E731
-ANY_TEXT_WITHIN = lambda have, wanted: have is not None and any(part in have for part in wanted)  # noqa: E731
-HAS_MEMBER = lambda have, wanted: wanted in (have or ())  # noqa: E731
-HAS_ANY_MEMBER = lambda have, wanted: bool(wanted.intersection(have or ()))  # noqa: E731
-NOT_EQUAL = lambda have, wanted: have != wanted  # noqa: E731
-
-
-def same_day_or_moment(have: Optional[datetime], wanted) -> bool:
-    if have is None:
-        return False
-    return have.date() == wanted if type(wanted) is date else have == wanted
-
-
-@dataclass(frozen=True)
-class Filter:
-    """One query parameter: how to read it, which record value it looks at, and the test."""
-
-    param: str
-    read_record: Callable[[Mapping], Any]
-    parse: Callable[[str, datetime], Any]
-    test: Callable[[Any, Any], bool]
-
-
-def integer_filters(base: str, record_field: str, operators: str = "eq in not_in min max greater less") -> tuple:
-    """The v3 family `id`, `id:in`, `id:not_in`, `id:min`, `id:max`, `id:greater`, `id:less`."""
-    spelled = {
-        "eq": (base, parse_int, EQUALS),
-        "in": (f"{base}:in", parse_int_list, ONE_OF),
-        "not_in": (f"{base}:not_in", parse_int_list, NONE_OF),
-        "min": (f"{base}:min", parse_int, AT_LEAST),
-        "max": (f"{base}:max", parse_int, AT_MOST),
-        "greater": (f"{base}:greater", parse_int, ABOVE),
-        "less": (f"{base}:less", parse_int, BELOW),
-    }
-    return tuple(Filter(param, field_value(record_field), parse, test) for param, parse, test in (spelled[op] for op in operators.split()))
-
-
-def v3_date_filters(record_field: str) -> tuple:
-    """`date_modified`, `date_modified:min`, `date_modified:max` (inclusive bounds)."""
-    read = date_value(record_field)
-    return (
-        Filter(record_field, read, parse_day_or_moment, same_day_or_moment),
-        Filter(f"{record_field}:min", read, parse_v3_date, AT_LEAST),
-        Filter(f"{record_field}:max", read, parse_v3_date, AT_MOST),
-    )
-
-
-def v2_date_filters(record_field: str) -> tuple:
-    """`min_date_modified`, `max_date_modified` (inclusive; RFC 2822 or ISO 8601)."""
-    read = date_value(record_field)
-    return (Filter(f"min_{record_field}", read, parse_v2_date, AT_LEAST), Filter(f"max_{record_field}", read, parse_v2_date, AT_MOST))
-
-
-def text_filter(param: str, record_field: str) -> Filter:
-    return Filter(param, text_value(record_field), parse_text, EQUALS)
-
-
-def text_in_filter(param: str, record_field: str) -> Filter:
-    return Filter(param, text_value(record_field), parse_text_list, ONE_OF)
-
-
-def like_filter(param: str, record_field: str) -> Filter:
-    return Filter(param, text_value(record_field), parse_text_list, ANY_TEXT_WITHIN)
-
-
-def int_filter(param: str, record_field: str) -> Filter:
-    return Filter(param, field_value(record_field), parse_int, EQUALS)
-
-
-def bool_filter(param: str, record_field: str) -> Filter:
-    return Filter(param, field_value(record_field), parse_bool, EQUALS)
-
-
-# --------------------------------------------------------------------------------------------------
-# Sorts as data
-# --------------------------------------------------------------------------------------------------
-
-
-def _unset_last(value: Any, present: Any) -> tuple:
-    return (value is None, present)
-
-
-def number_key(value: Any) -> tuple:
-    return _unset_last(value, value if value is not None else 0)
-
-
-def text_key(value: Any) -> tuple:
-    return _unset_last(value, value.casefold() if isinstance(value, str) else "")
-
-
-def date_key(value: Any) -> tuple:
-    moment = canonical_moment(value) if isinstance(value, str) else None
-    return (moment is None, moment or datetime.min.replace(tzinfo=UTC))
-
-
-def bool_key(value: Any) -> tuple:
-    return _unset_last(value, bool(value))
-
-
-@dataclass(frozen=True)
-class SortField:
-    record_field: str
-    key: Callable[[Any], tuple]
-
-    def of(self, record: Mapping) -> tuple:
-        return self.key(record.get(self.record_field))
-
-
-BY_ID = SortField("id", number_key)
-
-
-@dataclass(frozen=True)
-class Sorting:
-    """How one endpoint spells its sort. `colon`: `sort=date_modified:asc` (v2 orders, customers);
-    `direction`: `sort=date_modified&direction=asc` (catalog); `ascending`: `sort=name` only
-    (categories); `none`: the endpoint has no sort (always id order)."""
-
-    spelling: str = "none"
-    fields: Mapping[str, SortField] = field(default_factory=dict)
-
-    def parse(self, query: Mapping[str, str]) -> tuple:
-        """-> (sort name, SortField, descending). Unknown values are refused, as BigCommerce does."""
-        text = query.get("sort")
-        if self.spelling == "none" or not text:
-            return "id", BY_ID, False
-        if self.spelling == "colon":
-            name, _, direction = text.partition(":")
-            direction = direction or "asc"
-        else:
-            name, direction = text, query.get("direction", "asc") if self.spelling == "direction" else "asc"
-        if name not in self.fields:
-            raise BadParam(f"sort '{text}' is not one of {sorted(self.fields)}")
-        if direction.lower() not in ("asc", "desc"):
-            raise BadParam(f"sort direction '{direction}' is not asc or desc")
-        return name, self.fields[name], direction.lower() == "desc"
-
-
-def sort_fields(**kinds: Callable[[Any], tuple]) -> dict:
-    return {name: SortField(name, key) for name, key in kinds.items()}
-
-
-def order_records(records: Iterable[Mapping], by: SortField, descending: bool, tie_shuffle: Optional[random.Random]) -> list:
-    """Sort by one key; equal keys stay in id order (or random order when ties are shuffled).
-    Python's sort is stable, also with reverse=True, so the tie order survives a descending sort."""
-    ordered = sorted(records, key=BY_ID.of)
-    if tie_shuffle is not None:
-        tie_shuffle.shuffle(ordered)
-    ordered.sort(key=by.of, reverse=descending)
-    return ordered
-
-
 # --------------------------------------------------------------------------------------------------
 # The endpoint catalogue
 # --------------------------------------------------------------------------------------------------
@@ -467,7 +220,7 @@ ORDER_FILTERS = (
     int_filter("channel_id", "channel_id"),
     text_filter("external_order_id", "external_order_id"),
     # Not in today's OpenAPI file but long accepted (client libraries send it); without it, archived
-    # orders are listed too, so the sandbox's orders are exactly the canonical ones.
+    # orders are listed too, so the local store's orders are exactly the canonical ones.
     bool_filter("is_deleted", "is_deleted"),
 )
 
@@ -580,7 +333,7 @@ PAGES = Listing(
 class Route:
     template: str  # below /stores/{store_hash}; `{id}` is a numeric path parameter
     scope: Optional[str]  # BigCommerce scope family; `X` or `X_read_only` grants it
-    serve: Callable[["SandboxStore", "ApiRequest"], Reply]
+    serve: Callable[["LocalStore", "ApiRequest"], Reply]
 
     @property
     def pattern(self) -> re.Pattern:
@@ -622,7 +375,7 @@ def read_paging(request: ApiRequest, *, cap: int = MAX_LIMIT) -> tuple:
     return page, min(limit, cap)
 
 
-def select(store: "SandboxStore", request: ApiRequest, listing: Listing, records: Iterable[Mapping], *, deterministic: bool = False) -> tuple:
+def select(store: "LocalStore", request: ApiRequest, listing: Listing, records: Iterable[Mapping], *, deterministic: bool = False) -> tuple:
     """Filter and sort canonical records. -> (ordered records, sort name, SortField, descending)."""
     try:
         active = listing.active_filters(request.query, request.received_at)
@@ -638,7 +391,7 @@ def requested_includes(query: Mapping[str, str]) -> frozenset:
     return frozenset(part.strip() for part in query.get("include", "").split(",") if part.strip())
 
 
-def render(store: "SandboxStore", listing: Listing, request: ApiRequest, records: Sequence[Mapping]) -> list:
+def render(store: "LocalStore", listing: Listing, request: ApiRequest, records: Sequence[Mapping]) -> list:
     """Canonical -> as BigCommerce sends it, minus what the request did not ask to include."""
     include = requested_includes(request.query)
     rendered = [store.data.to_api(listing.stream, record, base_url_for_links=store.base_url, include=include) for record in records]
@@ -672,7 +425,7 @@ def page_meta(query: Mapping[str, str], total: int, count: int, page: int, limit
     return {"total": total, "count": count, "per_page": limit, "current_page": page, "total_pages": total_pages, "links": links}
 
 
-def serve_v2_list(store: "SandboxStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None) -> Reply:
+def serve_v2_list(store: "LocalStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None) -> Reply:
     """A v2 list: a bare JSON array; nothing to return (also past the last page) is 204, empty body."""
     page, limit = read_paging(request)
     ordered, *_ = select(store, request, listing, store.data.records[listing.stream].values() if records is None else records)
@@ -686,7 +439,7 @@ def serve_v2_list(store: "SandboxStore", request: ApiRequest, listing: Listing, 
     return json_reply(200, rendered)
 
 
-def embed_consignments(store: "SandboxStore", request: ApiRequest, order: dict) -> None:
+def embed_consignments(store: "LocalStore", request: ApiRequest, order: dict) -> None:
     """`include=consignments.line_items`: the order's products embedded, in one shipping consignment
     (`consignment_structure=object` gives an object, otherwise BigCommerce's legacy array)."""
     lines = render(store, ORDER_PRODUCTS, request, store.children("order_products", order["id"]))
@@ -694,7 +447,7 @@ def embed_consignments(store: "SandboxStore", request: ApiRequest, order: dict) 
     order["consignments"] = shipping if request.query.get("consignment_structure") == "object" else [shipping]
 
 
-def serve_v3_list(store: "SandboxStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None) -> Reply:
+def serve_v3_list(store: "LocalStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None) -> Reply:
     """A v3 list: `{"data": [...], "meta": {"pagination": {...}}}`; past the last page `data` is empty."""
     cap = LIMIT_WITH_OPTIONS if requested_includes(request.query) & {"options", "modifiers"} and listing is PRODUCTS else MAX_LIMIT
     page, limit = read_paging(request, cap=cap)
@@ -704,7 +457,7 @@ def serve_v3_list(store: "SandboxStore", request: ApiRequest, listing: Listing, 
     return json_reply(200, {"data": render(store, listing, request, chunk), "meta": meta})
 
 
-def serve_v2_children(store: "SandboxStore", request: ApiRequest, listing: Listing) -> Reply:
+def serve_v2_children(store: "LocalStore", request: ApiRequest, listing: Listing) -> Reply:
     """`/v2/orders/{id}/products`: 404 for an unknown order, 204 when it has none (or past the end)."""
     order_id = int(request.path_params["id"])
     if order_id not in store.data.records["orders"]:
@@ -712,7 +465,7 @@ def serve_v2_children(store: "SandboxStore", request: ApiRequest, listing: Listi
     return serve_v2_list(store, request, listing, store.children(listing.stream, order_id))
 
 
-def serve_v3_children(store: "SandboxStore", request: ApiRequest, listing: Listing) -> Reply:
+def serve_v3_children(store: "LocalStore", request: ApiRequest, listing: Listing) -> Reply:
     """`/v3/orders/{id}/transactions`: 404 for an unknown order and 204 when it has no transactions."""
     order_id = int(request.path_params["id"])
     if order_id not in store.data.records["orders"]:
@@ -732,7 +485,7 @@ ORDER_STATUSES = (
 )  # fmt: skip
 
 
-def serve_orders_count(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_orders_count(store: "LocalStore", request: ApiRequest) -> Reply:
     """`/v2/orders/count`: the number of orders matching the filters, and a count per status."""
     ordered, *_ = select(store, request, Listing("orders", filters=ORDER_FILTERS), store.data.records["orders"].values())
     per_status = Counter(order.get("status_id") for order in ordered)
@@ -743,12 +496,12 @@ def serve_orders_count(store: "SandboxStore", request: ApiRequest) -> Reply:
     return json_reply(200, {"count": len(ordered), "statuses": statuses})
 
 
-def serve_store(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_store(store: "LocalStore", request: ApiRequest) -> Reply:
     record = next(iter(store.data.records["store"].values()))
     return json_reply(200, store.data.to_api("store", record, base_url_for_links=store.base_url))
 
 
-def serve_time(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_time(store: "LocalStore", request: ApiRequest) -> Reply:
     return json_reply(200, {"time": int(request.received_at.timestamp())})
 
 
@@ -793,14 +546,14 @@ def cursor_meta(query: Mapping[str, str], sort: tuple, page: Sequence[Mapping], 
     return {"count": len(page), "per_page": limit, "start_cursor": start, "end_cursor": end, "links": links}
 
 
-def serve_customers(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_customers(store: "LocalStore", request: ApiRequest) -> Reply:
     """Customers page by number or by cursor; with `after`/`before`, `page` is ignored."""
     if "after" in request.query or "before" in request.query:
         return serve_customers_by_cursor(store, request)
     return serve_customers_by_page(store, request)
 
 
-def serve_customers_by_page(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_customers_by_page(store: "LocalStore", request: ApiRequest) -> Reply:
     """`meta.pagination`, plus `meta.cursor_pagination` on the first page (BigCommerce docs: the
     cursors are returned "on the first page or when the request contains before or after")."""
     page, limit = read_paging(request)
@@ -813,7 +566,7 @@ def serve_customers_by_page(store: "SandboxStore", request: ApiRequest) -> Reply
     return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
 
 
-def serve_customers_by_cursor(store: "SandboxStore", request: ApiRequest) -> Reply:
+def serve_customers_by_cursor(store: "LocalStore", request: ApiRequest) -> Reply:
     """`meta.cursor_pagination` only. Ties are in id order whatever `shuffle_ties` says: a keyset
     cursor needs a total order."""
     query = request.query
@@ -886,7 +639,7 @@ class FixedWindowLimiter:
     """BigCommerce's quota: N requests per fixed window, counted per store. Every answer carries the
     four headers; an answer past the quota is 429 (and does not use up more of the window)."""
 
-    def __init__(self, options: SandboxOptions, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, options: LocalStoreOptions, clock: Callable[[], float] = time.monotonic):
         self.options, self.clock, self.lock = options, clock, threading.Lock()
         self.reset()
 
@@ -930,7 +683,7 @@ class FixedWindowLimiter:
 class FaultPlan:
     """Seeded draws of what goes wrong with one data request: None, "5xx", "drop" or "truncate"."""
 
-    def __init__(self, options: SandboxOptions):
+    def __init__(self, options: LocalStoreOptions):
         self.options, self.random, self.lock = options, random.Random(options.fault_seed), threading.Lock()
 
     def draw(self) -> tuple:
@@ -949,9 +702,9 @@ class FaultPlan:
 
 
 FAULT_TITLES = {
-    500: "Internal Server Error (sandbox fault)",
-    502: "Bad Gateway (sandbox fault)",
-    503: "Service Unavailable (sandbox fault)",
+    500: "Internal Server Error (local store fault)",
+    502: "Bad Gateway (local store fault)",
+    503: "Service Unavailable (local store fault)",
 }
 
 
@@ -1025,14 +778,14 @@ class Answer:
     fault_detail: Any = None
 
 
-class SandboxStore:
+class LocalStore:
     """The BigCommerce double. Use as a context manager, or `start()` / `stop()`.
 
     All reads and writes of `data` happen under `lock`; merchant edits go through `touch`/`add`.
     """
 
-    def __init__(self, options: Optional[SandboxOptions] = None, **overrides: Any):
-        self.options = replace(options or SandboxOptions(), **overrides)
+    def __init__(self, options: Optional[LocalStoreOptions] = None, **overrides: Any):
+        self.options = replace(options or LocalStoreOptions(), **overrides)
         o = self.options
         self.data = StoreData(seed=o.seed, scale=o.scale, store_hash=o.store_hash)
         self.lock = threading.RLock()
@@ -1053,11 +806,11 @@ class SandboxStore:
         """Serve on 127.0.0.1 (`port` 0 = any free port) in a background thread; return the base URL."""
         if self._server is not None:
             return self.base_url
-        server = SandboxHTTPServer(("127.0.0.1", port), SandboxRequestHandler)
-        server.sandbox = self
+        server = LocalStoreHTTPServer(("127.0.0.1", port), LocalStoreRequestHandler)
+        server.local_store = self
         self._server = server
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="local-store-http", daemon=True)
         self._thread.start()
         return self.base_url
 
@@ -1070,7 +823,7 @@ class SandboxStore:
         server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "SandboxStore":
+    def __enter__(self) -> "LocalStore":
         self.start()
         return self
 
@@ -1176,7 +929,7 @@ class SandboxStore:
         if not allowed:
             return gateway(429, "Too many requests: the store's API quota for this window is used up.", headers)
         if route is None:
-            return gateway(404, f"Not found: {found['rest']} is not a route this sandbox serves.", headers)
+            return gateway(404, f"Not found: {found['rest']} is not a route this local store serves.", headers)
         if method != "GET":
             return gateway(405, f"Method {method} is not allowed on {route.template}.", headers)
         if not has_scope(o.tokens[token], route.scope):
@@ -1189,7 +942,7 @@ class SandboxStore:
         self._inject_change_if_due()
         broken = self.options.broken_routes.get(route.template)
         if broken:  # an outage of one resource, however often it is asked
-            return Answer(ApiError(broken, FAULT_TITLES.get(broken, "Sandbox outage")).reply(), route.template, "5xx", broken)
+            return Answer(ApiError(broken, FAULT_TITLES.get(broken, "Local store outage")).reply(), route.template, "5xx", broken)
         fault, detail = self._faults.draw()
         if fault == "5xx":
             return Answer(ApiError(detail, FAULT_TITLES[detail]).reply(), route.template, fault, detail)
@@ -1211,12 +964,12 @@ class SandboxStore:
             time.sleep(delay_ms / 1000)
 
     def answer_admin(self, method: str, path: str, query: Mapping[str, str]) -> Reply:
-        """`/__sandbox/...`: for a sandbox in another process. Not counted, limited nor faulted."""
-        name = path[len("/__sandbox/") :]
+        """`/__local_store/...`: for a local_store in another process. Not counted, limited nor faulted."""
+        name = path[len("/__local_store/") :]
         try:
             action = ADMIN_ACTIONS[(method, name)]
         except KeyError:
-            known = sorted(f"{m} /__sandbox/{n}" for m, n in ADMIN_ACTIONS)
+            known = sorted(f"{m} /__local_store/{n}" for m, n in ADMIN_ACTIONS)
             return ApiError(404, f"Unknown admin endpoint {method} {path}; known: {', '.join(known)}").reply()
         try:
             return json_reply(200, action(self, query))
@@ -1226,7 +979,7 @@ class SandboxStore:
             return ApiError(422, str(refused)).reply()
 
 
-def _admin_record_key(store: SandboxStore, query: Mapping[str, str]) -> tuple:
+def _admin_record_key(store: LocalStore, query: Mapping[str, str]) -> tuple:
     stream = query.get("stream", "")
     if stream not in store.data.records:
         raise ApiError(404, f"Unknown stream '{stream}'.")
@@ -1237,19 +990,19 @@ def _admin_record_key(store: SandboxStore, query: Mapping[str, str]) -> tuple:
     return stream, key
 
 
-def _admin_add(store: SandboxStore, query: Mapping[str, str]) -> dict:
+def _admin_add(store: LocalStore, query: Mapping[str, str]) -> dict:
     stream = query.get("stream", "")
     if stream not in store.data.records:
         raise ApiError(404, f"Unknown stream '{stream}'.")
     return store.add(stream)
 
 
-def _admin_ground_truth(store: SandboxStore, _query: Mapping[str, str]) -> dict:
+def _admin_ground_truth(store: LocalStore, _query: Mapping[str, str]) -> dict:
     # Lists, not dicts: JSON object keys are strings, and the records carry their ids anyway.
     return {stream: list(records.values()) for stream, records in store.ground_truth().items()}
 
 
-def _admin_reset(store: SandboxStore, _query: Mapping[str, str]) -> dict:
+def _admin_reset(store: LocalStore, _query: Mapping[str, str]) -> dict:
     store.reset_stats()
     return {"reset": True}
 
@@ -1269,10 +1022,10 @@ ADMIN_ACTIONS = {
 # --------------------------------------------------------------------------------------------------
 
 
-class SandboxHTTPServer(ThreadingHTTPServer):
+class LocalStoreHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a kept-alive connection must never keep the process alive
     request_queue_size = 128  # bursts of parallel clients should queue, not be refused
-    sandbox: SandboxStore
+    local_store: LocalStore
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -1298,14 +1051,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
                     pass
 
 
-class SandboxRequestHandler(BaseHTTPRequestHandler):
+class LocalStoreRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so `requests` reuses connections
-    server_version = "BigCommerceSandbox/1.0"
+    server_version = "BigCommerceLocalStore/1.0"
     # Headers and body leave in separate writes; with Nagle on, a kept-alive client waits out its
     # delayed ACK (~40 ms) on every request, which no real API costs.
     disable_nagle_algorithm = True
     timeout = 30  # idle kept-alive connections are closed after this many seconds
-    server: SandboxHTTPServer
+    server: LocalStoreHTTPServer
 
     def setup(self) -> None:
         super().setup()
@@ -1329,8 +1082,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         self._discard_request_body()
         split = urlsplit(self.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
-        store = self.server.sandbox
-        if split.path.startswith("/__sandbox/"):
+        store = self.server.local_store
+        if split.path.startswith("/__local_store/"):
             self._write(store.answer_admin(self.command, split.path, query))
             return
         # In flight while the answer is worked out (latency included), not while it is written: a client
