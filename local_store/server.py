@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequenc
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .data import StoreData
+from .resources import RESOURCES, SITES, V2, V2_ALL, V3, V3_ALL, V3_CURSOR, Resource
 from .query import (
     ABOVE,
     ANY_TEXT_WITHIN,
@@ -130,6 +131,7 @@ class LocalStoreOptions:
     change_every: Optional[int] = None  # every N data requests a merchant edits something
     shuffle_ties: bool = False  # BigCommerce promises no order among equal sort keys
     suspended: bool = False  # every API request -> 503
+    strict: bool = False  # answer 400 to a query parameter the route does not model (tests use it)
     broken_routes: dict = field(default_factory=dict)  # route template (e.g. "/v3/catalog/categories") -> status it always answers
 
 
@@ -334,6 +336,7 @@ class Route:
     template: str  # below /stores/{store_hash}; `{id}` is a numeric path parameter
     scope: Optional[str]  # BigCommerce scope family; `X` or `X_read_only` grants it
     serve: Callable[["LocalStore", "ApiRequest"], Reply]
+    accepts: frozenset = frozenset()  # the query parameters it models; strict mode answers 400 to others
 
     @property
     def pattern(self) -> re.Pattern:
@@ -391,10 +394,29 @@ def requested_includes(query: Mapping[str, str]) -> frozenset:
     return frozenset(part.strip() for part in query.get("include", "").split(",") if part.strip())
 
 
+# `include=` names that embed a whole table of the parent's children: (parent table, include) -> (table, child field)
+EMBEDDED_TABLES = {
+    ("products", "reviews"): ("product_reviews", "product_id"),
+    ("products", "bulk_pricing_rules"): ("product_bulk_pricing_rules", "product_id"),
+    ("products", "options"): ("product_options", "product_id"),
+    ("products", "modifiers"): ("product_modifiers", "product_id"),
+    ("orders", "fees"): ("order_fees", "order_id"),
+}
+
+
 def render(store: "LocalStore", listing: Listing, request: ApiRequest, records: Sequence[Mapping]) -> list:
     """Canonical -> as BigCommerce sends it, minus what the request did not ask to include."""
     include = requested_includes(request.query)
     rendered = [store.data.to_api(listing.stream, record, base_url_for_links=store.base_url, include=include) for record in records]
+    for (parent, name), (table, field_name) in EMBEDDED_TABLES.items():
+        if parent == listing.stream and name in include and table in store.data.records:
+            wanted = {item["id"] for item in rendered}
+            children: dict = {}
+            for child in store.data.records[table].values():
+                if child.get(field_name) in wanted:
+                    children.setdefault(child[field_name], []).append(store.data.to_api(table, child))
+            for item in rendered:
+                item[name] = children.get(item["id"], [])
     return [select_fields(item, request.query) for item in rendered] if listing.field_selection else rendered
 
 
@@ -433,27 +455,95 @@ def serve_v2_list(store: "LocalStore", request: ApiRequest, listing: Listing, re
     if not chunk:
         return no_content()
     rendered = render(store, listing, request, chunk)
-    if listing.stream == "orders" and "consignments.line_items" in requested_includes(request.query):
+    includes = requested_includes(request.query)
+    if listing.stream == "orders" and includes & {"consignments", "consignments.line_items"}:
         for order in rendered:
-            embed_consignments(store, request, order)
+            embed_consignments(store, request, order, "consignments.line_items" in includes)
     return json_reply(200, rendered)
 
 
-def embed_consignments(store: "LocalStore", request: ApiRequest, order: dict) -> None:
-    """`include=consignments.line_items`: the order's products embedded, in one shipping consignment
-    (`consignment_structure=object` gives an object, otherwise BigCommerce's legacy array)."""
-    lines = render(store, ORDER_PRODUCTS, request, store.children("order_products", order["id"]))
-    shipping = {"shipping": [{"id": 1, "line_items": lines}], "pickups": [], "email": {"gift_certificates": []}, "downloads": []}
-    order["consignments"] = shipping if request.query.get("consignment_structure") == "object" else [shipping]
+def embed_consignments(store: "LocalStore", request: ApiRequest, order: dict, line_items: bool) -> None:
+    """`include=consignments[.line_items]`: the order's consignments (`consignment_structure=object`
+    gives the object, otherwise BigCommerce's legacy array around it)."""
+    from .resources_orders import consignments
+
+    shaped = consignments(store.data, store.data.records["orders"][order["id"]], line_items, base_url=store.base_url)
+    order["consignments"] = shaped if request.query.get("consignment_structure") == "object" else [shaped]
 
 
-def serve_v3_list(store: "LocalStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None) -> Reply:
+def serve_v3_list(store: "LocalStore", request: ApiRequest, listing: Listing, records: Optional[Iterable[Mapping]] = None,
+                  cap: int = MAX_LIMIT) -> Reply:
     """A v3 list: `{"data": [...], "meta": {"pagination": {...}}}`; past the last page `data` is empty."""
-    cap = LIMIT_WITH_OPTIONS if requested_includes(request.query) & {"options", "modifiers"} and listing is PRODUCTS else MAX_LIMIT
+    if requested_includes(request.query) & {"options", "modifiers"} and listing is PRODUCTS:
+        cap = LIMIT_WITH_OPTIONS
     page, limit = read_paging(request, cap=cap)
     ordered, *_ = select(store, request, listing, store.data.records[listing.stream].values() if records is None else records)
     chunk = ordered[(page - 1) * limit : page * limit]
     meta = {"pagination": page_meta(request.query, len(ordered), len(chunk), page, limit)}
+    return json_reply(200, {"data": render(store, listing, request, chunk), "meta": meta})
+
+
+def serve_resource(store: "LocalStore", request: ApiRequest, resource: Resource) -> Reply:
+    """Any declared resource (resources.py): its records (one parent's, on a per-parent route),
+    filtered, sorted and wrapped in the body its real endpoint sends."""
+    listing = Listing(resource.name, filters=resource.filters, sorting=resource.sorting)
+    records: Iterable[Mapping] = store.data.records[resource.name].values()
+    if resource.parent is not None:
+        table, field_name = resource.parent
+        parent_id = int(request.path_params["id"])
+        if parent_id not in store.data.records[table]:
+            raise request.error(404, f"{table} {parent_id} was not found.")
+        records = [r for r in records if r.get(field_name) == parent_id]
+        if not records and resource.none_is_204:
+            return no_content()
+    visible = getattr(sys.modules.get(resource.generate.__module__ if resource.generate else ""), "visible", None)
+    if visible is not None:
+        records = [r for r in records if visible(r)]
+    if resource.body == V2:
+        return serve_v2_list(store, request, listing, records)
+    if resource.body == V3:
+        return serve_v3_list(store, request, listing, records, cap=resource.max_limit)
+    ordered, name, by, descending = select(store, request, listing, records, deterministic=True)
+    if resource.body == V2_ALL:
+        return json_reply(200, render(store, listing, request, ordered)) if ordered else no_content()
+    if resource.body == V3_ALL:
+        meta = {"pagination": page_meta(request.query, len(ordered), len(ordered), 1, max(1, len(ordered)))}
+        return json_reply(200, {"data": render(store, listing, request, ordered), "meta": meta})
+    if resource.body == SITES:
+        page, limit = read_paging(request)
+        chunk = ordered[(page - 1) * limit : page * limit]
+        meta = {"pagination": {"offset": (page - 1) * limit, "limit": limit, "total_items": len(ordered)}}
+        return json_reply(200, {"data": render(store, listing, request, chunk), "meta": meta})
+    if resource.body == V3_CURSOR:
+        return serve_by_cursor(store, request, listing, ordered, (name, by, descending))
+    raise ValueError(f"unknown body shape {resource.body!r}")
+
+
+def serve_by_cursor(store: "LocalStore", request: ApiRequest, listing: Listing, ordered: list, sort: tuple) -> Reply:
+    """Page numbers with `meta.pagination` (plus `cursor_pagination` on the first page), or, with
+    `after`/`before`, `meta.cursor_pagination` only: the metafield lists' shape."""
+    query = request.query
+    page, limit = read_paging(request)
+    name, by, descending = sort
+    if "after" not in query and "before" not in query:
+        chunk = ordered[(page - 1) * limit : page * limit]
+        meta = {"pagination": page_meta(query, len(ordered), len(chunk), page, limit)}
+        if page == 1:
+            meta["cursor_pagination"] = cursor_meta(query, sort, chunk, False, len(ordered) > len(chunk), limit)
+        return json_reply(200, {"data": render(store, listing, request, chunk), "meta": meta})
+    try:
+        anchor = decode_cursor(query.get("after") or query["before"])
+    except BadParam as problem:
+        raise request.error(422, str(problem)) from None
+    anchor_key = by.key(anchor["value"])
+    beyond = [comes_after(r, by, descending, anchor_key, anchor["id"]) for r in ordered]
+    if "after" in query:
+        following = [r for r, after in zip(ordered, beyond) if after]
+        chunk, has_next, has_previous = following[:limit], len(following) > limit, len(following) < len(ordered)
+    else:
+        preceding = [r for r, after in zip(ordered, beyond) if not after and not (by.of(r) == anchor_key and r["id"] == anchor["id"])]
+        chunk, has_previous, has_next = preceding[-limit:], len(preceding) > limit, len(preceding) < len(ordered)
+    meta = {"cursor_pagination": cursor_meta(query, sort, chunk, has_previous, has_next, limit)}
     return json_reply(200, {"data": render(store, listing, request, chunk), "meta": meta})
 
 
@@ -600,19 +690,39 @@ SCOPE_PRODUCTS = "store_v2_products"
 SCOPE_CHANNELS = "store_channel_settings"
 SCOPE_INFORMATION = "store_v2_information"
 
+PAGING = frozenset({"page", "limit"})
+
+
+def modelled(listing: Listing, *extra: str, paged: bool = True) -> frozenset:
+    """The query parameters a route models: its filters, its sort, paging, and `extra`."""
+    sort = {"none": set(), "direction": {"sort", "direction"}}.get(listing.sorting.spelling, {"sort"})
+    return frozenset({f.param for f in listing.filters} | sort | (PAGING if paged else set()) | set(extra))
+
+
+def resource_route(resource: Resource) -> Route:
+    listing = Listing(resource.name, filters=resource.filters, sorting=resource.sorting)
+    cursor = ("after", "before") if resource.body == V3_CURSOR else ()
+    paged = resource.body not in (V2_ALL, V3_ALL)
+    return Route(resource.route, resource.scope, partial(serve_resource, resource=resource),
+                 modelled(listing, *resource.extra_params, *cursor, paged=paged))
+
+
+FIELD_SELECTION = ("include_fields", "exclude_fields")
+
 ROUTES = (
     Route("/v2/time", None, serve_time),
     Route("/v2/store", SCOPE_INFORMATION, serve_store),
-    Route("/v2/orders", SCOPE_ORDERS, partial(serve_v2_list, listing=ORDERS)),
-    Route("/v2/orders/count", SCOPE_ORDERS, serve_orders_count),
-    Route("/v2/orders/{id}/products", SCOPE_ORDERS, partial(serve_v2_children, listing=ORDER_PRODUCTS)),
-    Route("/v3/customers", SCOPE_CUSTOMERS, serve_customers),
-    Route("/v3/catalog/products", SCOPE_PRODUCTS, partial(serve_v3_list, listing=PRODUCTS)),
-    Route("/v3/catalog/brands", SCOPE_PRODUCTS, partial(serve_v3_list, listing=BRANDS)),
-    Route("/v3/catalog/categories", SCOPE_PRODUCTS, partial(serve_v3_list, listing=CATEGORIES)),
-    Route("/v3/channels", SCOPE_CHANNELS, partial(serve_v3_list, listing=CHANNELS)),
-    Route("/v3/content/pages", SCOPE_CONTENT, partial(serve_v3_list, listing=PAGES)),
-    Route("/v3/orders/{id}/transactions", SCOPE_TRANSACTIONS, partial(serve_v3_children, listing=TRANSACTIONS)),
+    Route("/v2/orders", SCOPE_ORDERS, partial(serve_v2_list, listing=ORDERS), modelled(ORDERS, "include", "consignment_structure")),
+    Route("/v2/orders/count", SCOPE_ORDERS, serve_orders_count, modelled(Listing("orders", filters=ORDER_FILTERS), paged=False)),
+    Route("/v2/orders/{id}/products", SCOPE_ORDERS, partial(serve_v2_children, listing=ORDER_PRODUCTS), PAGING),
+    Route("/v3/customers", SCOPE_CUSTOMERS, serve_customers, modelled(CUSTOMERS, "include", "after", "before")),
+    Route("/v3/catalog/products", SCOPE_PRODUCTS, partial(serve_v3_list, listing=PRODUCTS), modelled(PRODUCTS, "include", *FIELD_SELECTION)),
+    Route("/v3/catalog/brands", SCOPE_PRODUCTS, partial(serve_v3_list, listing=BRANDS), modelled(BRANDS, *FIELD_SELECTION)),
+    Route("/v3/catalog/categories", SCOPE_PRODUCTS, partial(serve_v3_list, listing=CATEGORIES), modelled(CATEGORIES, *FIELD_SELECTION)),
+    Route("/v3/channels", SCOPE_CHANNELS, partial(serve_v3_list, listing=CHANNELS), modelled(CHANNELS, "include")),
+    Route("/v3/content/pages", SCOPE_CONTENT, partial(serve_v3_list, listing=PAGES), modelled(PAGES, "include")),
+    Route("/v3/orders/{id}/transactions", SCOPE_TRANSACTIONS, partial(serve_v3_children, listing=TRANSACTIONS), PAGING),
+    *(resource_route(resource) for resource in RESOURCES),
 )
 
 STORE_PREFIX = re.compile(r"^/stores/(?P<store_hash>[^/]+)(?P<rest>/.*)$")
@@ -934,6 +1044,9 @@ class LocalStore:
             return gateway(405, f"Method {method} is not allowed on {route.template}.", headers)
         if not has_scope(o.tokens[token], route.scope):
             return gateway(403, f"Forbidden: the token lacks the {route.scope}_read_only scope needed for {route.template}.", headers)
+        unknown = sorted(set(query) - route.accepts)
+        if o.strict and unknown:  # BigCommerce would ignore them; a test should hear of the typo
+            return gateway(400, f"Strict mode: {route.template} does not take {', '.join(unknown)} (it takes {', '.join(sorted(route.accepts)) or 'no parameters'}).", headers)
         answer = self._answer_data(route, path_params, query)
         answer.reply.headers.update(headers)
         return answer

@@ -2,27 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+import logging
+from typing import Dict, List, Optional, Set, Tuple
 
 import requests
 
 from .config import BigCommerceConfig
 from .errors import api_title
 from .streams.base import TIMEOUT_SECONDS, USER_AGENT
-
-# One probe per scope the streams need: (path, streams it guards, scope).
-PROBES: List[Tuple[str, str, str]] = [
-    ("v3/customers?limit=1", "customers", "store_v2_customers_read_only"),
-    ("v2/orders?limit=1", "orders, order_products", "store_v2_orders_read_only"),
-    ("v3/catalog/products?limit=1", "products, brands, categories", "store_v2_products_read_only"),
-    ("v3/content/pages?limit=1", "pages", "store_v2_content_read_only"),
-    ("v3/channels?limit=1", "channels", "store_channel_settings_read_only"),
-    ("v2/store", "store", "store_v2_information_read_only"),
-]
-TRANSACTIONS = ("transactions", "store_v2_transactions_read_only")
+from .streams.catalogue import BY_NAME, CATALOGUE
+from .streams.declaration import Scope, Unpaged
 
 
-def check_store(config: BigCommerceConfig) -> Tuple[bool, Optional[str]]:
+
+def probes() -> Dict[Scope, Tuple[str, List[str]]]:
+    """Per scope: one cheap request (the first top-level list declared with that scope, one record) and
+    every stream the scope reads."""
+    found: Dict[Scope, Tuple[str, List[str]]] = {}
+    for spec in CATALOGUE:
+        path, streams = found.get(spec.scope, ("", []))
+        if not path and spec.parent is None and not spec.per_parent:
+            path = spec.path + ("" if isinstance(spec.paging, Unpaged) else "?limit=1")
+        found[spec.scope] = (path, streams + [spec.name])
+    for spec in CATALOGUE:  # a scope that only reads children per parent: ask for the first parent's
+        if not found[spec.scope][0] and spec.per_parent:
+            found[spec.scope] = (f"{BY_NAME[spec.parent].path}?limit=1 -> {spec.path}", found[spec.scope][1])  # type: ignore[index]
+    return found
+
+
+def check_store(config: BigCommerceConfig, logger: Optional[logging.Logger] = None) -> Tuple[bool, Optional[str]]:
+    """Valid when the store answers, the token is accepted, and it can read at least one stream. Streams
+    it cannot read are named, with the scope each needs, in a log message (and left out of discover)."""
+    logger = logger or logging.getLogger("airbyte")
+    readable, problem = readable_scopes(config)
+    if problem:
+        return False, problem
+    missing = [(scope, streams) for scope, (_, streams) in probes().items() if scope not in readable]
+    if len(missing) == len(probes()):
+        return False, ("The access token can read none of the streams (403 on every scope): check `access_token` and give its API account "
+                       "read-only scopes, e.g. Orders, Products and Customers.")
+    if missing:
+        listed = "; ".join(f"{', '.join(streams)} need the '{scope.label}' read-only scope ({scope.name})" for scope, streams in missing)
+        logger.warning(f"The access token cannot read some streams, which are left out of the catalog: {listed}.")
+    return True, None
+
+
+def readable_scopes(config: BigCommerceConfig) -> Tuple[Set[Scope], Optional[str]]:
+    """The scopes the token can read (one probe each), or the problem that stops every stream."""
     session = requests.Session()
     session.headers.update({"X-Auth-Token": config.access_token, "Accept": "application/json", "User-Agent": USER_AGENT})
     base = f"{config.api_url}/stores/{config.store_hash}/"
@@ -32,31 +58,36 @@ def check_store(config: BigCommerceConfig) -> Tuple[bool, Optional[str]]:
 
     try:
         reachable = get("v2/time")
+        problem = _store_problem(reachable, config)
+        if problem:
+            return set(), problem
+        readable: Set[Scope] = set()
+        for scope, (path, _) in probes().items():
+            if " -> " in path:
+                parent_path, child_path = path.split(" -> ")
+                first = _first_id(get(parent_path))
+                if first is None:  # no parent to ask about: nothing this scope could read yet either
+                    readable.add(scope)
+                    continue
+                path = child_path.format(parent_id=first)
+            response = get(path)
+            if response.ok:
+                readable.add(scope)
+            elif response.status_code != 403:
+                return set(), _store_problem(response, config) or (
+                    f"BigCommerce answered {response.status_code} to {path.split('?')[0]}: {api_title(response) or response.reason}.")
     except requests.RequestException as error:
-        return False, f"Could not reach BigCommerce at {config.api_url}: {type(error).__name__}. Check `api_url` and the network."
-    problem = _store_problem(reachable, config)
-    if problem:
-        return False, problem
+        return set(), f"Could not reach BigCommerce at {config.api_url}: {type(error).__name__}. Check `api_url` and the network."
+    return readable, None
 
-    missing: Dict[str, str] = {}
-    first_order_id = None
-    for path, streams, scope in PROBES:
-        response = get(path)
-        if response.status_code == 403:
-            missing[streams] = scope
-        elif not response.ok:
-            return False, _store_problem(response, config) or f"BigCommerce answered {response.status_code} to {path.split('?')[0]}: {api_title(response) or response.reason}."
-        elif path.startswith("v2/orders") and response.status_code == 200:
-            orders = response.json()
-            first_order_id = orders[0]["id"] if isinstance(orders, list) and orders else None
-    if first_order_id is not None:  # transactions have no list of their own: ask for one order's
-        response = get(f"v3/orders/{first_order_id}/transactions")
-        if response.status_code == 403:
-            missing[TRANSACTIONS[0]] = TRANSACTIONS[1]
-    if missing:
-        listed = "; ".join(f"{streams} need '{scope}'" for streams, scope in missing.items())
-        return False, f"The access token lacks read scopes for some streams: {listed}. Add these scopes to the store's API account (or deselect those streams)."
-    return True, None
+
+def _first_id(response: requests.Response) -> Optional[int]:
+    try:
+        body = response.json() if response.ok and response.content.strip() else None
+    except ValueError:
+        return None
+    records = body.get("data") if isinstance(body, dict) else body
+    return records[0].get("id") if isinstance(records, list) and records and isinstance(records[0], dict) else None
 
 
 def _store_problem(response: requests.Response, config: BigCommerceConfig) -> Optional[str]:

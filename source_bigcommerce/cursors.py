@@ -5,9 +5,10 @@ this has been emitted". The next sync starts *at* it (inclusive), so a group of 
 second is never cut in two, and the state never moves past a record that was not emitted.
 State messages go through the framework's queue behind the records they cover.
 
-Once a whole window has been read, nothing can still appear inside it except through clock skew or
-BigCommerce's indexing lag, so the state may move up to the window's end less SETTLING_TIME even
-when no record was that new: the next sync does not re-read the last second's records again.
+The window ends at the store's clock (GET /v2/time, once per sync). The state never moves past the
+window's end less SETTLING_TIME, however new the last record is: a record BigCommerce indexes a little
+late, or a clock a little off, lands inside the part the next sync reads again. Once a whole window
+has been read the state moves to that bound even when no record was that new.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Any, Deque, Mapping, MutableMapping, Optional, Set, Tuple
+from typing import Any, Callable, Deque, Mapping, MutableMapping, Optional, Set, Tuple
 
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.message import MessageRepository
@@ -34,7 +35,7 @@ class DateStateCursor(Cursor):
 
     def __init__(self, stream_name: str, cursor_field: str, stream_state: Mapping[str, Any],
                  message_repository: MessageRepository, state_manager: ConnectorStateManager,
-                 window_end: Optional[datetime] = None) -> None:
+                 window_end: Optional[Callable[[], datetime]] = None) -> None:
         self._stream_name = stream_name
         self._window_end = window_end
         self.cursor_field = cursor_field
@@ -68,9 +69,13 @@ class DateStateCursor(Cursor):
     def _window_read(self) -> None:
         """Every record of the window has been emitted."""
         if self._window_end is not None:
-            self._move_to(self._window_end - SETTLING_TIME)
+            self._move_to(self._window_end() - SETTLING_TIME)
 
     def _move_to(self, moment: Optional[datetime]) -> None:
+        # The window end is asked for only once a record or a finished window moves the state, by when
+        # the sync's window exists (discover builds cursors too, and reads no clock).
+        if moment and self._window_end is not None:
+            moment = min(moment, self._window_end() - SETTLING_TIME)
         if moment and (self._value is None or moment > self._value):
             self._value = moment
 
@@ -122,35 +127,39 @@ class UnsortedRecordsCursor(DateStateCursor):
             self._emit()
 
 
-class PerOrderCursor(DateStateCursor):
-    """Children read one partition per order, many at once, finishing in any order. Orders are opened in
-    date order, so the state may move to the date of the oldest order still unfinished (or, when none is,
-    the newest finished): every order dated before that has all its children emitted."""
+class ParentCursor(DateStateCursor):
+    """Children read by parent (one partition per parent, or per page of parents for children taken from
+    their parent's page), many at once, finishing in any order. Parents are opened in date order, so
+    the state may move to the date of the oldest parent still unfinished (or, when none is, of the
+    newest finished): every parent dated before that has all its children emitted. A partition that
+    failed never closes, so the state never passes it."""
 
     def __init__(self, *args: Any, checkpoint_every: int = 50, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._checkpoint_every = checkpoint_every
-        self._open: Deque[Tuple[Any, datetime]] = deque()
+        self._open: Deque[Tuple[Any, datetime, datetime]] = deque()
         self._closed: Set[Any] = set()
         self._closed_since_emit = 0
-        self._every_order_opened = False
+        self._every_parent_opened = False
 
-    def opened(self, order_id: Any, order_date_modified: str) -> None:
+    def opened(self, key: Any, first_date: str, last_date: Optional[str] = None) -> None:
+        """A partition of parents dated first_date..last_date (one parent: the same date) is handed out."""
         with self._lock:
-            self._open.append((order_id, parse_date(order_date_modified)))
+            first = parse_date(first_date)
+            self._open.append((key, first, parse_date(last_date) if last_date else first))
 
-    def every_order_opened(self) -> None:
-        """The orders listing reached the window's end (it did not fail half way)."""
+    def every_parent_opened(self) -> None:
+        """The parent listing reached the window's end (it did not fail half way)."""
         with self._lock:
-            self._every_order_opened = True
+            self._every_parent_opened = True
 
     def observe(self, record: Record) -> None:
-        pass  # the state moves per order, not per record, so orders without children count too
+        pass  # the state moves per parent, not per record, so parents without children count too
 
     def close_partition(self, partition: Partition) -> None:
-        order_id = (partition.to_slice() or {}).get("order_id")
+        key = (partition.to_slice() or {}).get("parent_id")
         with self._lock:
-            self._closed.add(order_id)
+            self._closed.add(key)
             self._advance()
             self._closed_since_emit += 1
             if self._closed_since_emit >= self._checkpoint_every and self._emitted != self._value:
@@ -160,12 +169,40 @@ class PerOrderCursor(DateStateCursor):
     def _advance(self) -> None:
         finished: Optional[datetime] = None
         while self._open and self._open[0][0] in self._closed:
-            order_id, finished = self._open.popleft()
-            self._closed.discard(order_id)
+            key, _, finished = self._open.popleft()
+            self._closed.discard(key)
         self._move_to(self._open[0][1] if self._open else finished)
 
     def _finish(self) -> None:
         with self._lock:
             self._advance()
-            if self._every_order_opened and not self._open:
+            if self._every_parent_opened and not self._open:
+                self._window_read()
+
+
+class OwnDatePerParentCursor(UnsortedRecordsCursor):
+    """Children read per parent that carry and filter by a date of their own (price list records): the
+    newest date seen counts only once every parent's children are read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open_partitions = 0
+        self._every_parent_opened = False
+
+    def opened(self, key: Any, first_date: Optional[str] = None, last_date: Optional[str] = None) -> None:
+        with self._lock:
+            self._open_partitions += 1
+
+    def every_parent_opened(self) -> None:
+        with self._lock:
+            self._every_parent_opened = True
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._open_partitions -= 1
+
+    def _finish(self) -> None:
+        with self._lock:
+            if self._every_parent_opened and self._open_partitions == 0:
+                self._move_to(self._pending)
                 self._window_read()

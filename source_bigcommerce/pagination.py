@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
 from .dates import ONE_SECOND, format_date, parse_date
 
 PAGE_LIMIT = 250  # the largest page BigCommerce serves; larger answers 413
@@ -31,12 +34,24 @@ class Page:
     total: Optional[int] = None  # v3: how many records the query matches in all
 
 
-class MissingCursorError(RuntimeError):
+class PagingError(AirbyteTracedException):
+    """The API's pages cannot be followed safely: the stream fails with this message rather than skip records."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.system_error)
+
+
+class MissingCursorError(PagingError):
     """More pages announced, but no cursor to ask for them."""
 
 
-class RepeatedPageError(RuntimeError):
+class RepeatedPageError(PagingError):
     """The API led us back to a query we just sent: stop instead of looping forever."""
+
+
+class OutOfOrderError(PagingError):
+    """A page came back in an order other than the one asked for: the state, which follows the last
+    record out, would move past records not read yet. The stream fails instead."""
 
 
 def _guard(sent: Mapping[str, Any], following: Optional[Query]) -> Optional[Query]:
@@ -56,6 +71,40 @@ class PageNumberPaginator:
 
     def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
         following = {**sent, "page": int(sent.get("page", 1)) + 1} if page.more and page.records else None
+        return page.records, _guard(sent, following)
+
+
+class UnpagedPaginator(PageNumberPaginator):
+    """Endpoints that answer everything at once and take no paging parameters (order statuses,
+    shipping zones, category trees): one request, whatever the answer says about pages."""
+
+    def first(self) -> Query:
+        return dict(self.fixed)
+
+    def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
+        return page.records, None
+
+
+class IdKeysetPaginator:
+    """Reads in id order by raising the lower id bound (`min_id` on v2, `id:greater`/`id:min` on v3):
+    a record deleted on an earlier page cannot shift the next one out of reach, as it can with page
+    numbers. Ids must come back ascending; anything else fails the stream instead of skipping records."""
+
+    def __init__(self, id_param: str, inclusive: bool, **fixed: Any) -> None:
+        self.id_param, self.inclusive, self.fixed = id_param, inclusive, fixed
+
+    def first(self) -> Query:
+        return {**self.fixed, "limit": PAGE_LIMIT}
+
+    def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
+        ids = [record.get("id") for record in page.records]
+        if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
+            raise OutOfOrderError("BigCommerce sent a record without an integer id where ids were to be ascending.")
+        if any(b <= a for a, b in zip(ids, ids[1:])) or (self.id_param in sent and ids and ids[0] < int(sent[self.id_param])):
+            raise OutOfOrderError(f"BigCommerce sent ids out of ascending order ({ids[:5]}...): stopping instead of skipping records.")
+        if not page.more or not ids:
+            return page.records, None
+        following = {**sent, self.id_param: ids[-1] + 1 if self.inclusive else ids[-1]}
         return page.records, _guard(sent, following)
 
 
@@ -114,6 +163,7 @@ class DateKeysetPaginator:
     def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
         records = page.records
         lower = parse_date(str(sent[self.spelling.date_min]))
+        self._check_order(sent, records, lower)
         if self._is_tie_query(sent):
             if page.more and records:
                 return records, _guard(sent, self._tie(lower, int(records[-1]["id"])))
@@ -126,6 +176,18 @@ class DateKeysetPaginator:
             return head, _guard(sent, self._from(last))
         # The whole page shares one timestamp: read that second by id, then carry on after it.
         return [], _guard(sent, self._tie(last, 0))
+
+    def _check_order(self, sent: Mapping[str, Any], records: List[Record], lower: datetime) -> None:
+        """Dates ascending and inside the asked window (ids ascending within a tie query), or fail."""
+        dates = [self.date_of(r) for r in records]
+        upper = parse_date(str(sent[self.spelling.date_max]))
+        if any(b < a for a, b in zip(dates, dates[1:])) or any(d < lower or d > upper for d in dates):
+            raise OutOfOrderError(f"BigCommerce sent records out of date order or outside {format_date(lower)}..{format_date(upper)}: "
+                                  "stopping instead of moving the state past records not read yet.")
+        if self._is_tie_query(sent):
+            ids = [int(r["id"]) for r in records]
+            if any(b <= a for a, b in zip(ids, ids[1:])):
+                raise OutOfOrderError("BigCommerce sent a second's records out of id order: stopping instead of skipping records.")
 
     def _is_tie_query(self, sent: Mapping[str, Any]) -> bool:
         return all(str(sent.get(k)) == v for k, v in self.spelling.sort_by_id.items())

@@ -39,14 +39,12 @@ class BigCommerceBudget(HttpAPIBudget):
     again, so a window ends using exactly what the store has left, neither a 429 nor a request unspent.
     """
 
-    def __init__(self, max_in_flight: int = 1_000) -> None:
-        # `num_workers` requests at most on the wire at once. A thread holds its slot from acquire until
-        # the answer; a request that died without one leaves the slot to that thread's next request
-        # (the CDK retries on the same thread), so no slot is ever lost.
-        self._slots = threading.BoundedSemaphore(max_in_flight)
-        self._holding = threading.local()
-        # Times are the CDK window's naive local clock, so the two agree on when a window ends.
-        self._in_flight: Dict[int, datetime.datetime] = {}  # id(request) -> when it was sent
+    def __init__(self) -> None:
+        # The requests on their way, by the thread that sent them: a thread sends one at a time, so its
+        # next request means the last one is over, also when it ended in an exception and never reached
+        # `update_from_response` (the CDK's limiter has no `finally`). Nothing is held across requests,
+        # so nothing can be left held. Times are the CDK window's naive local clock, so the two agree.
+        self._in_flight: Dict[int, datetime.datetime] = {}  # thread id -> when its request was sent
         self._window_ends: Optional[datetime.datetime] = None  # when the store's current window resets
         self._fewest_left: Optional[int] = None  # in that window
         self._lock = threading.Lock()
@@ -65,22 +63,17 @@ class BigCommerceBudget(HttpAPIBudget):
         )
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
-        if not getattr(self._holding, "slot", False):
-            if not self._slots.acquire(blocking=block, timeout=timeout):
-                raise TimeoutError("no request slot free")
-            self._holding.slot = True
+        with self._lock:
+            self._in_flight.pop(threading.get_ident(), None)  # this thread's last request is over
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
-            self._in_flight[id(request)] = datetime.datetime.now()
+            self._in_flight[threading.get_ident()] = datetime.datetime.now()
 
     def update_from_response(self, request: Any, response: Any) -> None:
-        if getattr(self._holding, "slot", False):
-            self._holding.slot = False
-            self._slots.release()
         policy = self.get_matching_policy(request)
         now = datetime.datetime.now()
         with self._lock:
-            sent = self._in_flight.pop(id(request), now)
+            sent = self._in_flight.pop(threading.get_ident(), now)
             self._in_flight = {k: t for k, t in self._in_flight.items() if now - t < LOST_AFTER}
             if policy is None or not isinstance(response, requests.Response):
                 return

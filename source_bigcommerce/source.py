@@ -4,6 +4,8 @@ CDK's concurrent framework (partitions and cursors per stream, one worker pool f
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import replace
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
@@ -23,22 +25,38 @@ from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, F
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check_store
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
-from .cursors import PerOrderCursor, SortedRecordsCursor, UnsortedRecordsCursor
+from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
-from .order_listing import SharedOrderListing
+from .partitions import EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, sync_window
 from .rate_limit import BigCommerceBudget
 from .stats import SyncStats
-from .partitions import PerOrderPartitions, WholeStreamPartitions, sync_window
-from .streams import Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store, Transactions
-from .streams.base import BigCommerceStream
+from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
 LOGGER = logging.getLogger("airbyte")
 QUEUE_SIZE = 100  # records waiting for the main thread: bounds memory whatever the store size
-GENERATORS = 3  # streams generating partitions at once
+GENERATORS = 2  # streams generating partitions at once (a child's generator lists its parents)
 PENDING_PARTITIONS_PER_THREAD = 4
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
+
+
+class _PendingPartitionsNotice(logging.Filter):
+    """airbyte-cdk's thread pool warns once its pending tasks pass twice `max_concurrent_tasks`. Here
+    they are bounded by design (generators wait at the limit; what passes it is the partitions already
+    queued for the main thread), so on a healthy sync the warning only alarms users: it goes to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith("ThreadPoolManager: The list of futures is getting bigger"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return LOGGER.isEnabledFor(logging.DEBUG)
+        return True
+
+
+LOGGER.addFilter(_PendingPartitionsNotice())
 
 
 class SourceBigCommerce(ConcurrentSourceAdapter):
@@ -47,12 +65,9 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         workers = _workers(config)
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
-        # Partition generators (which list orders) get threads of their own, so a generator never starves
-        # the readers it feeds, and there are always two partition readers: the orders reader may wait for
-        # the children's generators, which wait for pending partitions that only another reader can finish.
-        # The budget keeps the requests on the wire at `num_workers`, whatever the thread count.
-        self._workers = workers
-        threads = max(workers, 2) + GENERATORS
+        # One thread per request in flight. A generator waits while too many partitions are pending, so
+        # at least one thread beyond the generators is always left to read them.
+        threads = max(workers, GENERATORS + 1)
         super().__init__(ConcurrentSource(
             threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workerpool"), LOGGER,
                                          # Generators wait while this many partitions are pending: memory stays flat.
@@ -84,72 +99,71 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         except ConfigError as error:
             return False, error.message
         _warn_if_future(settings)
-        return check_store(settings)
+        return check_store(settings, logger)
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
-        # One quota for every stream and worker; one tally for the summary the sync ends with.
-        shared = {"config": settings, "api_budget": BigCommerceBudget(max_in_flight=self._workers), "stats": self._stats}
-        layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog)
-        orders = Orders(**shared)
-        order_products, transactions = OrderProducts(**shared), Transactions(**shared)
-        cursors = {"orders": layout.cursor(SortedRecordsCursor, orders),
-                   "order_products": layout.cursor(PerOrderCursor, order_products),
-                   "transactions": layout.cursor(PerOrderCursor, transactions)}
-        # One listing of the window's orders for the orders stream and both children.
-        orders.listing = SharedOrderListing(
-            lambda: Orders(**shared),
-            {name: layout.window(name, cursor) for name, cursor in cursors.items() if layout.selected(name)},
-        )
-        return [
-            layout.sorted(Customers(**shared)),
-            layout.facade(orders, WholeStreamPartitions(orders, self._repository, lambda: layout.window("orders", cursors["orders"])),
-                          cursors["orders"]),
-            layout.facade(order_products, PerOrderPartitions(order_products, orders.listing, cursors["order_products"], self._repository),
-                          cursors["order_products"]),
-            layout.facade(transactions, PerOrderPartitions(transactions, orders.listing, cursors["transactions"], self._repository),
-                          cursors["transactions"]),
-            layout.sorted(Products(**shared)),
-            layout.whole(Brands(**shared)),
-            layout.whole(Categories(**shared)),
-            layout.whole(Pages(**shared)),
-            layout.unsorted(Channels(**shared)),
-            layout.whole(Store(**shared)),
-        ]
+        layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog,
+                         BigCommerceBudget(), self._stats)  # one quota for every stream and worker; one tally
+        return [layout.build(spec) for spec in CATALOGUE]
 
 
 class _Layout:
-    """Wraps each stream in the framework's facade with the partitions and cursor it reads with."""
+    """Builds each declared stream: the stream object, its partitions and cursor, in the framework's facade."""
 
     def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
-                 catalog: Optional[ConfiguredAirbyteCatalog]) -> None:
+                 catalog: Optional[ConfiguredAirbyteCatalog], budget: BigCommerceBudget, stats: SyncStats) -> None:
         self.settings, self.state_manager, self.repository = settings, state_manager, repository
+        self.budget, self.stats = budget, stats
         self.modes = None if catalog is None else {c.stream.name: c.sync_mode for c in catalog.streams}
-        self.now = datetime.now(tz=UTC).replace(microsecond=0)  # one "now" for every stream of this sync
+        self._now: Optional[datetime] = None
+        self._clock_lock = threading.Lock()
 
-    def selected(self, name: str) -> bool:
-        return self.modes is None or name in self.modes
+    @property
+    def now(self) -> datetime:
+        """The store's clock when the sync started (GET /v2/time, once per sync): every window ends there."""
+        with self._clock_lock:
+            if self._now is None:
+                self._now = store_clock(self.stream(STORE_TIME))
+            return self._now
+
+    def stream(self, spec: Spec, reported_as: Optional[str] = None) -> BigCommerceStream:
+        return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as)
 
     def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
         incremental = self.modes is None or self.modes.get(name) == SyncMode.incremental
         return sync_window(self.settings.start_date, cursor, incremental, self.now)
 
+    def everything(self, parent: Spec) -> Mapping[str, str]:
+        """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
+        return {"start": EPOCH.isoformat(), "end": self.now.isoformat()} if isinstance(parent.paging, ByDate) else {}
+
     def cursor(self, kind: type, stream: BigCommerceStream) -> Any:
         return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
-                    self.state_manager, self.now)
+                    self.state_manager, lambda: self.now)
 
-    def sorted(self, stream: BigCommerceStream) -> Stream:
-        return self._windowed(stream, self.cursor(SortedRecordsCursor, stream))
-
-    def unsorted(self, stream: BigCommerceStream) -> Stream:
-        return self._windowed(stream, self.cursor(UnsortedRecordsCursor, stream))
-
-    def whole(self, stream: BigCommerceStream) -> Stream:
-        return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(stream.name, None, self.repository))
-
-    def _windowed(self, stream: BigCommerceStream, cursor: Any) -> Stream:
-        return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(stream.name, cursor)), cursor)
+    def build(self, spec: Spec) -> Stream:
+        stream = self.stream(spec)
+        if spec.parent is None:
+            if not spec.incremental:
+                return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(spec.name, None, self.repository))
+            cursor = self.cursor(SortedRecordsCursor if spec.paging.sorted_by_cursor else UnsortedRecordsCursor, stream)
+            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(spec.name, cursor)), cursor)
+        parent = BY_NAME[spec.parent]
+        lister = self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
+        if spec.incremental and spec.window is None:  # synced by its parent's cursor
+            cursor: Any = self.cursor(ParentCursor, stream)
+            parents = ParentListing(lister, lambda: self.window(spec.name, cursor))
+        else:
+            cursor = self.cursor(OwnDatePerParentCursor, stream) if spec.incremental else FinalStateCursor(spec.name, None, self.repository)
+            parents = ParentListing(lister, lambda: self.everything(parent))
+        if spec.embedded is not None:
+            fallback = self.stream(replace(spec, path=spec.fallback, embedded=None)) if spec.fallback else None
+            partitions: PartitionGenerator = EmbeddedPartitions(stream, parents, cursor, fallback)
+        else:
+            partitions = PerParentPartitions(stream, parents, cursor, self.repository, own_window=lambda: self.window(spec.name, cursor))
+        return self.facade(stream, partitions, cursor)
 
     def facade(self, stream: BigCommerceStream, partitions: PartitionGenerator, cursor: Cursor) -> Stream:
         return StreamFacade(
@@ -157,13 +171,22 @@ class _Layout:
                 partition_generator=partitions,
                 name=stream.name,
                 json_schema=stream.get_json_schema,
-                primary_key=[stream.primary_key],
+                primary_key=stream.primary_key,
                 cursor_field=CursorField(stream.cursor_field) if stream.cursor_field else None,
                 logger=LOGGER,
                 cursor=cursor,
             ),
             stream, cursor, slice_logger=DebugSliceLogger(), logger=LOGGER,
         )
+
+
+def store_clock(stream: BigCommerceStream) -> datetime:
+    for record in stream.read_records(sync_mode=SyncMode.full_refresh, stream_slice=None):
+        seconds = record.get("time") if isinstance(record, Mapping) else None
+        if isinstance(seconds, int) and not isinstance(seconds, bool):
+            return datetime.fromtimestamp(seconds, tz=UTC)
+    raise AirbyteTracedException(message="BigCommerce's GET /v2/time did not tell the store's time.",
+                                 failure_type=FailureType.system_error)
 
 
 def _workers(config: Optional[Mapping[str, Any]]) -> int:

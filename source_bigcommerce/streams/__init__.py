@@ -1,4 +1,5 @@
-from .catalogue import (Brands, Categories, Channels, Customers, OrderProducts, Orders, Pages, Products, Store,
-                        Transactions)
+from .base import BigCommerceStream
+from .catalogue import BY_NAME, CATALOGUE, STORE_TIME
+from .declaration import ByDate, Scope, Spec
 
-__all__ = ["Brands", "Categories", "Channels", "Customers", "OrderProducts", "Orders", "Pages", "Products", "Store", "Transactions"]
+__all__ = ["BY_NAME", "CATALOGUE", "STORE_TIME", "BigCommerceStream", "ByDate", "Scope", "Spec"]

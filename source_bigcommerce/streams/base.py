@@ -7,7 +7,6 @@ next request's query, so `request_params` sends it and `parse_response` hands th
 from __future__ import annotations
 
 import time
-from abc import ABC
 from datetime import datetime
 from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
@@ -16,53 +15,69 @@ import requests
 from airbyte_cdk.models import (AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteTraceMessage, EstimateType,
                                 TraceType, Type)
 from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..config import MAX_WORKERS, BigCommerceConfig
-from ..dates import apply_date_plan, compile_date_plan, parse_date
+from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, missing_scope_message, take_decoded_body
-from ..pagination import PAGE_LIMIT, Page, PageNumberPaginator
+from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
 from ..stats import SyncStats
+from .declaration import Spec
 
 USER_AGENT = f"source-bigcommerce/{__version__} (Airbyte connector)"
 TIMEOUT_SECONDS = (10, 120)  # connect, read
 _NEXT_QUERY = "_bigcommerce_next_query"
 
 
-class BigCommerceStream(HttpStream, ABC):
-    """One BigCommerce resource: where it lives, which scope reads it, how it pages.
+class BigCommerceStream(HttpStream):
+    """One BigCommerce resource, as its `Spec` declares it: where it lives, which scope reads it, how
+    it pages, what its records carry from their parent.
 
     A stream only reads: given a slice it yields normalized records. Which slices exist and what the
     state is belong to the partition generators and cursors (see partitions.py and cursors.py).
+    Slices: None (everything), {"start", "end"} (a date window), and for a child read per parent
+    {"parent_id", "parent": {child field: value}} plus the child's own window if it has one.
     """
 
-    primary_key = "id"
-    api_version = "v3"
-    endpoint = ""
-    scope = ""
-    fixed_params: ClassVar[Mapping[str, Any]] = {}
-    missing_parent_is_fine = False  # 404 means "store unknown" unless the path hangs off a record
-    cursor_field: ClassVar[str] = ""  # empty: full refresh only
-    records_sorted_by_cursor = True  # records leave in cursor order, so the state may move with each one
-    estimates_rows = True  # the first page's total (v3) is the stream's row estimate
     _schemas: ClassVar[Dict[str, Mapping[str, Any]]] = {}
 
-    def __init__(self, config: BigCommerceConfig, api_budget: Any = None, stats: Optional[SyncStats] = None) -> None:
+    def __init__(self, spec: Spec, config: BigCommerceConfig, api_budget: Any = None, stats: Optional[SyncStats] = None,
+                 reported_as: Optional[str] = None) -> None:
+        self.spec = spec
+        self.reported_as = reported_as or spec.name  # a child's listing of its parents counts as the child's requests
         self.config = config
         self.api_budget = api_budget
         self.stats = stats or SyncStats()
         self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
-        # Every worker of a stream shares this session; let its pool hold one connection per worker.
+        # Every worker of a stream shares this session; let its pool hold one connection per worker
+        # (urllib3's default of 10 would drop connections, with a warning, past 10 threads).
         self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._date_plan = compile_date_plan(self.get_json_schema())
 
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def primary_key(self) -> List[str]:  # type: ignore[override]
+        return self.spec.primary_key
+
+    @property
+    def cursor_field(self) -> str:  # type: ignore[override]
+        return self.spec.cursor or ""
+
+    @property
+    def scope(self) -> str:
+        return self.spec.scope.name
+
     def get_json_schema(self) -> Mapping[str, Any]:
         # The CDK reads the file on every call; records ask for it one by one.
         if self.name not in self._schemas:
-            self._schemas[self.name] = super().get_json_schema()
+            self._schemas[self.name] = {} if self.spec.hidden else ResourceSchemaLoader("source_bigcommerce").get_schema(self.name)
         return self._schemas[self.name]
 
     def get_cursor(self) -> None:
@@ -73,10 +88,12 @@ class BigCommerceStream(HttpStream, ABC):
     # -- where and how to ask
     @property
     def url_base(self) -> str:
-        return f"{self.config.api_url}/stores/{self.config.store_hash}/{self.api_version}/"
+        return f"{self.config.api_url}/stores/{self.config.store_hash}/{self.spec.api_version}/"
 
     def path(self, *, stream_slice: Optional[Mapping[str, Any]] = None, **_: Any) -> str:
-        return self.endpoint.format(**(stream_slice or {}))
+        if self.spec.per_parent:
+            return self.spec.endpoint.format(parent_id=stream_slice["parent_id"])  # type: ignore[index]
+        return self.spec.endpoint
 
     def request_headers(self, **_: Any) -> Mapping[str, Any]:
         return {"X-Auth-Token": self.config.access_token, "Accept": "application/json", "User-Agent": USER_AGENT}
@@ -85,14 +102,18 @@ class BigCommerceStream(HttpStream, ABC):
         return {"timeout": TIMEOUT_SECONDS}
 
     def get_error_handler(self) -> BigCommerceErrorHandler:
-        return BigCommerceErrorHandler(self.name, self.scope, self.missing_parent_is_fine, self.config.store_hash, self.stats)
+        return BigCommerceErrorHandler(self.reported_as, self.scope, self.spec.per_parent, self.config.store_hash, self.stats)
 
     def get_backoff_strategy(self) -> RateLimitBackoff:
         return RateLimitBackoff()
 
     # -- paging
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> Any:
-        return PageNumberPaginator(**self.fixed_params)
+        has_window = bool(stream_slice) and "start" in stream_slice  # type: ignore[operator]
+        return self.spec.paginator(window(stream_slice) if has_window else None, self._cursor_date)
+
+    def _cursor_date(self, record: Mapping[str, Any]) -> datetime:
+        return parse_date(record[self.spec.cursor])  # type: ignore[index]
 
     def request_params(self, stream_state: Any = None, stream_slice: Optional[Mapping[str, Any]] = None,
                        next_page_token: Optional[Mapping[str, Any]] = None) -> MutableMapping[str, Any]:
@@ -102,12 +123,29 @@ class BigCommerceStream(HttpStream, ABC):
         return response.__dict__.get(_NEXT_QUERY)
 
     def decode_page(self, body: Any) -> Page:
-        raise NotImplementedError
+        return decode_v2(self.name, body) if self.spec.api_version == "v2" else decode_v3(self.name, body)
 
-    def read_records(self, *args: Any, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        if self.forbidden:  # one 403 is enough: don't spend a request per order finding out again
+    def read_records(self, *args: Any, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        if self.forbidden:  # one 403 is enough: don't spend a request per parent finding out again
             return iter(())
-        return super().read_records(*args, **kwargs)
+        records = super().read_records(*args, stream_slice=stream_slice, **kwargs)
+        if self.spec.paging.sorted_by_cursor and stream_slice and "start" in stream_slice:
+            return self._in_cursor_order(records)
+        return records
+
+    def _in_cursor_order(self, records: Iterable[Any]) -> Iterator[Any]:
+        """The state follows the last record out, so records must leave in cursor order: a record dated
+        before one already emitted fails the stream rather than let the state skip what lies between."""
+        latest = None
+        for record in records:
+            if isinstance(record, Mapping) and record.get(self.spec.cursor):
+                moment = parse_date(record[self.spec.cursor])
+                if latest is not None and moment < latest:
+                    raise OutOfOrderError(f"Stream '{self.name}': BigCommerce sent a record dated {format_date(moment)} after one dated "
+                                          f"{format_date(latest)}, although it was asked for {self.spec.cursor} order; stopping so the "
+                                          "state does not move past records not read yet.")
+                latest = moment
+            yield record
 
     def parse_response(self, response: requests.Response, *, stream_slice: Optional[Mapping[str, Any]] = None,
                        **_: Any) -> Iterable[Mapping[str, Any]]:
@@ -122,53 +160,67 @@ class BigCommerceStream(HttpStream, ABC):
         records, following = paginator.advance(sent, page)
         response.__dict__[_NEXT_QUERY] = following
         total, page = page.total, None  # from here only `records` holds the page
-        if self.estimates_rows and total is not None and sent == {k: str(v) for k, v in paginator.first().items()}:
+        first = sent == {k: str(v) for k, v in paginator.first().items()}
+        if self.spec.estimates_rows and not self.spec.per_parent and total is not None and first:
             yield estimate(self.name, total)  # BigCommerce told how many the window holds: a progress bar
-        self.stats.emitted(self.name, len(records))
+        if self.reported_as == self.name:  # a child's listing of its parents emits no records of its own
+            self.stats.emitted(self.name, len(records))
         for record in _handed_out(records):
             yield self.transform(record, stream_slice)
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)
+        if self.spec.transform is not None:
+            record = self.spec.transform(record)
+        if stream_slice and "parent" in stream_slice:
+            carry(record, stream_slice["parent"], self.spec.cursor)
         return record
 
 
-class V2Stream(BigCommerceStream, ABC):
-    """v2: bare JSON arrays (or one object), 204 past the last page, RFC 2822 dates, money as strings."""
-
-    api_version = "v2"
-
-    def decode_page(self, body: Any) -> Page:
-        if body is None:
-            return Page([], more=False)
-        if isinstance(body, dict):
-            return Page([body], more=False)
-        if not isinstance(body, list):
-            raise ValueError(f"Stream '{self.name}': BigCommerce sent {type(body).__name__} where a list was expected.")
-        return Page(body, more=len(body) >= PAGE_LIMIT)
+def carry(record: MutableMapping[str, Any], from_parent: Mapping[str, Any], cursor: Optional[str]) -> None:
+    """Put the parent's fields on a child record: its key where the API leaves it out, and always the
+    parent's cursor value, which the child syncs by."""
+    for child_field, value in from_parent.items():
+        if child_field == cursor or child_field not in record:
+            record[child_field] = value
 
 
-class V3Stream(BigCommerceStream, ABC):
-    """v3: `{"data": [...], "meta": {"pagination" | "cursor_pagination": ...}}`."""
+def decode_v2(stream: str, body: Any) -> Page:
+    """v2: bare JSON arrays (or one object), 204 past the last page."""
+    if body is None:
+        return Page([], more=False)
+    if isinstance(body, dict):
+        return Page([body], more=False)
+    if not isinstance(body, list):
+        raise ValueError(f"Stream '{stream}': BigCommerce sent {type(body).__name__} where a list was expected.")
+    return Page(body, more=len(body) >= PAGE_LIMIT)
 
-    def decode_page(self, body: Any) -> Page:
-        if body is None:
-            return Page([], more=False)
-        if not isinstance(body, dict) or "data" not in body:
-            raise ValueError(f"Stream '{self.name}': BigCommerce sent a body without `data`.")
-        data = body["data"] or []
-        records = data if isinstance(data, list) else [data]
-        meta = body.get("meta") or {}
-        pagination = meta.get("pagination") or {}
-        current, pages, total = pagination.get("current_page"), pagination.get("total_pages"), pagination.get("total")
-        total = total if isinstance(total, int) and not isinstance(total, bool) else None
-        if meta.get("cursor_pagination"):
-            cursor = meta["cursor_pagination"]
-            links = cursor.get("links") or {}
-            return Page(records, more=bool(links.get("next")), end_cursor=cursor.get("end_cursor"), total=total)
-        if isinstance(current, int) and isinstance(pages, int):
-            return Page(records, more=current < pages, total=total)
-        return Page(records, more=len(records) >= PAGE_LIMIT, total=total)
+
+def decode_v3(stream: str, body: Any) -> Page:
+    """v3: `{"data": [...], "meta": {"pagination" | "cursor_pagination": ...}}`; /v3/sites counts by
+    `offset`/`total_items` instead of pages."""
+    if body is None:
+        return Page([], more=False)
+    if not isinstance(body, dict) or "data" not in body:
+        raise ValueError(f"Stream '{stream}': BigCommerce sent a body without `data`.")
+    data = body["data"] or []
+    records = data if isinstance(data, list) else [data]
+    meta = body.get("meta") or {}
+    pagination = meta.get("pagination") or {}
+    current, pages, total = pagination.get("current_page"), pagination.get("total_pages"), pagination.get("total")
+    if total is None:
+        total = pagination.get("total_items")
+    total = total if isinstance(total, int) and not isinstance(total, bool) else None
+    if meta.get("cursor_pagination"):
+        cursor = meta["cursor_pagination"]
+        links = cursor.get("links") or {}
+        return Page(records, more=bool(links.get("next")), end_cursor=cursor.get("end_cursor"), total=total)
+    if isinstance(current, int) and isinstance(pages, int):
+        return Page(records, more=current < pages, total=total)
+    offset = pagination.get("offset")
+    if isinstance(offset, int) and total is not None:
+        return Page(records, more=offset + len(records) < total, total=total)
+    return Page(records, more=len(records) >= PAGE_LIMIT, total=total)
 
 
 def _handed_out(records: List[Any]) -> Iterator[Any]:

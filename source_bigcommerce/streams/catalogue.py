@@ -1,193 +1,231 @@
-"""Every stream the connector syncs, one short declaration each.
+"""Every stream the connector syncs, one declaration each (see declaration.py for the fields).
 
-API reference: https://developer.bigcommerce.com/docs/rest-management
+API reference: https://developer.bigcommerce.com/docs/rest-management and /docs/rest-catalog.
+Adding a full-refresh stream is its line here, its JSON schema in schemas/ and its resource in the
+local store; everything else (stream objects, check probes, docs table, test catalogs) follows.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Iterable, Mapping, MutableMapping, Optional
+from typing import Any, Iterable, List, Mapping, MutableMapping
 
-from ..dates import format_date, parse_date
-from ..pagination import V2_ORDERS, V3_CATALOG, CursorPaginator, DateKeysetPaginator, PageNumberPaginator
-from ..errors import decoded_body
-from .base import V2Stream, V3Stream, estimate, window
+from ..pagination import V2_ORDERS, V3_CATALOG
+from .declaration import CURSOR, PAGES, UNPAGED, V2_BY_ID, V3_BY_ID, ByCursor, ByDate, Scope, Spec
 
-ESTIMATE_ORDERS_OVER = timedelta(days=7)
+DOCS = "https://developer.bigcommerce.com/docs"
 
+CUSTOMERS = Scope("store_v2_customers_read_only", "Customers")
+ORDERS = Scope("store_v2_orders_read_only", "Orders")
+TRANSACTIONS = Scope("store_v2_transactions_read_only", "Order Transactions")
+PRODUCTS = Scope("store_v2_products_read_only", "Products")
+CONTENT = Scope("store_v2_content_read_only", "Content")
+CHANNELS = Scope("store_channel_settings_read_only", "Channel Settings")
+INFORMATION = Scope("store_v2_information_read_only", "Information & Settings")
+MARKETING = Scope("store_v2_marketing_read_only", "Marketing")
+INVENTORY = Scope("store_inventory_read_only", "Store Inventory")
+LOCATIONS = Scope("store_locations_read_only", "Store Locations")
+SITES = Scope("store_sites_read_only", "Sites & Routes")
 
-def _date_modified(record: Mapping[str, Any]):
-    return parse_date(record["date_modified"])
-
-
-class Customers(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/customers#get-all-customers
-    Cursor paging (`after`) inside the sync's date window, sorted by date_modified: a keyset, so a
-    customer edited mid-sync cannot shift the others out of a page."""
-
-    endpoint = "customers"
-    scope = "store_v2_customers_read_only"
-    cursor_field = "date_modified"
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> CursorPaginator:
-        start, end = window(stream_slice)
-        return CursorPaginator(**{"date_modified:min": format_date(start), "date_modified:max": format_date(end),
-                                  "sort": "date_modified:asc", "include": "addresses,storecredit,attributes,formfields"})
+V3_DATES = ("date_modified:min", "date_modified:max")
+ORDER_CHILD = {"order_id": "id", "order_date_modified": "date_modified"}
+PRODUCT_CHILD = {"product_id": "id"}
 
 
-class Orders(V2Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/orders#get-all-orders
-    Date keyset paging (see DateKeysetPaginator): v2 has no cursor, and page numbers over
-    date_modified skip records that change while we read."""
-
-    endpoint = "orders"
-    scope = "store_v2_orders_read_only"
-    cursor_field = "date_modified"
-    listing: Any = None  # a SharedOrderListing when the children read the same window
-
-    def read_records(self, *args: Any, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
-        if self.listing is not None:
-            return self._read_shared(stream_slice)
-        return super().read_records(*args, stream_slice=stream_slice, **kwargs)
-
-    def _read_shared(self, stream_slice: Optional[Mapping[str, Any]]) -> Iterable[Any]:
-        if stream_slice and window(stream_slice)[1] - window(stream_slice)[0] > ESTIMATE_ORDERS_OVER:
-            yield from OrdersCount(self.config, api_budget=self.api_budget, stats=self.stats).estimate(stream_slice)
-        yield from self.listing.orders(self.name)
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> DateKeysetPaginator:
-        start, end = window(stream_slice)
-        return DateKeysetPaginator(V2_ORDERS, start, end, _date_modified)
+def _one_or_many(value: Any) -> List[Any]:
+    """BigCommerce's examples show some consignments' `line_items` as one object, not a list."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
-class OrdersCount(V2Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/orders#get-a-count-of-orders
-    v2 gives no totals with its pages, so a long window (a first sync) asks for the count once, for the
-    platform's progress bar. Short incremental windows skip it: a request there is a large share of the sync."""
-
-    endpoint = "orders/count"
-    scope = "store_v2_orders_read_only"
-    estimates_rows = False
-
-    def get_json_schema(self) -> Mapping[str, Any]:
-        return {}
-
-    def estimate(self, stream_slice: Mapping[str, Any]) -> Iterable[Any]:
-        start, end = window(stream_slice)
-        query = {"min_date_modified": format_date(start), "max_date_modified": format_date(end)}
-        try:
-            response = self._http_client.send_request("GET", self.url_base + self.endpoint, headers=dict(self.request_headers()),
-                                                      params=query, request_kwargs=dict(self.request_kwargs()))[1]
-            count = (decoded_body(response) or {}).get("count") if response.ok else None
-        except Exception as error:  # an estimate is never worth failing the sync for
-            self.logger.warning(f"Could not count the orders for a progress estimate: {error}")
-            return
-        if isinstance(count, int) and not isinstance(count, bool):
-            yield estimate("orders", count)
+def consignment_line_items(order: Mapping[str, Any]) -> Iterable[MutableMapping[str, Any]]:
+    """The order products embedded in every consignment type of an order (orderConsignment_Get)."""
+    consignments = order.get("consignments")
+    if not isinstance(consignments, Mapping):
+        return []
+    groups = [*(consignments.get("shipping") or []), *(consignments.get("pickups") or []), *(consignments.get("downloads") or []),
+              *((consignments.get("email") or {}).get("gift_certificates") or [])]
+    return [item for group in groups if isinstance(group, Mapping) for item in _one_or_many(group.get("line_items"))
+            if isinstance(item, MutableMapping) and "id" in item]
 
 
-class Products(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-catalog/products#get-all-products
-    Date keyset paging like orders. Variant edits do not bump a product's date_modified (an API limit)."""
-
-    endpoint = "catalog/products"
-    scope = "store_v2_products_read_only"
-    cursor_field = "date_modified"
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> DateKeysetPaginator:
-        start, end = window(stream_slice)
-        return DateKeysetPaginator(V3_CATALOG, start, end, _date_modified, fixed={"include": "variants,images,custom_fields"})
+def holds_every_item(order: Mapping[str, Any], line_items: list) -> bool:
+    """BigCommerce has returned empty consignment line items for orders that have products
+    (bigcommerce/dev-docs#2052): trust the embedded ones only when their quantities add up to the
+    order's own `items_total`."""
+    return sum(int(item.get("quantity") or 0) for item in line_items) == int(order.get("items_total") or 0)
 
 
-class Channels(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/channels#get-all-channels
-    Filterable by date_modified but not sortable: the cursor moves only once every page is read."""
-
-    endpoint = "channels"
-    scope = "store_channel_settings_read_only"
-    cursor_field = "date_modified"
-    records_sorted_by_cursor = False
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> PageNumberPaginator:
-        start, end = window(stream_slice)
-        return PageNumberPaginator(**{"date_modified:min": format_date(start), "date_modified:max": format_date(end)})
+def shipping_consignments(order: Mapping[str, Any]) -> Iterable[MutableMapping[str, Any]]:
+    """A shipping consignment is the order's shipping address (every field of /shipping_addresses but
+    `order_id`, which is carried from the order) plus its line items, which are order_products'."""
+    consignments = order.get("consignments")
+    shipping = consignments.get("shipping") if isinstance(consignments, Mapping) else None
+    return [{k: v for k, v in address.items() if k != "line_items"} for address in (shipping or []) if isinstance(address, Mapping)]
 
 
-class OrderChildStream:
-    """Read per order, only for the orders in the sync's window, so an incremental sync costs requests
-    for changed orders only. The order's date_modified is the cursor: each record carries it as
-    `order_date_modified`, and the state moves as each order's children are complete."""
+def embedded(field: str):
+    def records(parent: Mapping[str, Any]) -> Iterable[MutableMapping[str, Any]]:
+        value = parent.get(field)
+        return [r for r in value if isinstance(r, MutableMapping)] if isinstance(value, list) else []
 
-    cursor_field = "order_date_modified"
-    missing_parent_is_fine = True  # an order deleted while we read
-    estimates_rows = False  # a total per order is no estimate of the stream
-
-    def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
-        record = super().transform(record, stream_slice)  # type: ignore[misc]
-        record.setdefault("order_id", stream_slice["order_id"])  # type: ignore[index]
-        record["order_date_modified"] = stream_slice["order_date_modified"]  # type: ignore[index]
-        return record
+    records.__name__ = f"embedded_{field}"
+    return records
 
 
-class OrderProducts(OrderChildStream, V2Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/orders/order-products#get-order-products"""
-
-    endpoint = "orders/{order_id}/products"
-    scope = "store_v2_orders_read_only"
-
-
-class Transactions(OrderChildStream, V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/transactions#get-transactions
-    204 when the order has none."""
-
-    endpoint = "orders/{order_id}/transactions"
-    scope = "store_v2_transactions_read_only"
+def _store_logo(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if record.get("logo") == []:  # PHP's empty array for "no logo": null keeps the column an object
+        record["logo"] = None
+    return record
 
 
-class Brands(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-catalog/brands#get-all-brands
-    No change marker: full refresh, paged in id order."""
+ORDERS_WITH_CONSIGNMENTS = {"include": "consignments.line_items", "consignment_structure": "object"}
 
-    endpoint = "catalog/brands"
-    scope = "store_v2_products_read_only"
+CATALOGUE = (
+    # -- customers
+    Spec("customers", "v3/customers", CUSTOMERS, f"{DOCS}/rest-management/customers#get-all-customers",
+         cursor="date_modified", window=V3_DATES, paging=ByCursor(sorted_by_cursor=True),
+         params={"sort": "date_modified:asc", "include": "addresses,storecredit,attributes,formfields"},
+         notes="Cursor paging (`after`) inside the window, sorted by date_modified: stable under edits."),
+    Spec("customer_addresses", "v3/customers/addresses", CUSTOMERS, f"{DOCS}/rest-management/customers/addresses#get-all-customer-addresses",
+         notes="Full refresh from the bulk list: addresses have no date, an address edit need not touch its customer, and "
+               "`include=addresses` on customers stops at 10 per customer."),
+    Spec("customer_attributes", "v3/customers/attributes", CUSTOMERS, f"{DOCS}/rest-management/customers/attributes#get-all-customer-attributes",
+         cursor="date_modified", window=V3_DATES),
+    Spec("customer_attribute_values", "v3/customers/attribute-values", CUSTOMERS,
+         f"{DOCS}/rest-management/customers/attribute-values#get-all-customer-attribute-values", cursor="date_modified", window=V3_DATES,
+         notes="Page numbers (no id or cursor paging on this endpoint): a value deleted mid-sync can shift one past a page boundary."),
+    Spec("customer_groups", "v2/customer_groups", CUSTOMERS, f"{DOCS}/rest-management/customers-v2/customer-groups#get-all-customer-groups",
+         cursor="date_modified", window=V3_DATES),
+    Spec("subscribers", "v3/customers/subscribers", CUSTOMERS, f"{DOCS}/rest-management/subscribers#get-subscribers",
+         cursor="date_modified", window=V3_DATES),
+    Spec("customer_segments", "v3/segments", CUSTOMERS, f"{DOCS}/rest-management/customer-segmentation/segments#get-all-segments"),
+    Spec("wishlists", "v3/wishlists", CUSTOMERS, f"{DOCS}/rest-management/wishlists#get-all-wishlists"),
+    # -- orders
+    Spec("orders", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders#get-all-orders", cursor="date_modified",
+         paging=ByDate(V2_ORDERS), estimates_rows=False,
+         notes="Date keyset paging: v2 has no cursor, and page numbers over date_modified skip records that change mid-read."),
+    Spec("order_products", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-products#get-order-products",
+         cursor="order_date_modified", parent="orders", parent_params=ORDERS_WITH_CONSIGNMENTS, parent_fields=ORDER_CHILD,
+         embedded=consignment_line_items, complete=holds_every_item, fallback="v2/orders/{parent_id}/products",
+         notes="From the consignments embedded in the orders page; an order whose embedded quantities do not add up to its "
+               "`items_total` is read from /v2/orders/{id}/products."),
+    Spec("order_shipping_addresses", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-shipping-addresses#get-order-shipping-addresses",
+         cursor="order_date_modified", parent="orders", parent_params=ORDERS_WITH_CONSIGNMENTS, parent_fields=ORDER_CHILD,
+         embedded=shipping_consignments, notes="From the shipping consignments embedded in the orders page."),
+    Spec("order_fees", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-fees#get-order-fees",
+         cursor="order_date_modified", parent="orders", parent_params={"include": "fees"}, parent_fields=ORDER_CHILD,
+         embedded=embedded("fees"), notes="From `include=fees` on the orders page."),
+    Spec("transactions", "v3/orders/{parent_id}/transactions", TRANSACTIONS, f"{DOCS}/rest-management/transactions#get-transactions",
+         cursor="order_date_modified", parent="orders", parent_fields=ORDER_CHILD, suggested=False,
+         notes="One request per order in the window (no bulk endpoint exists); 204 when the order has none."),
+    Spec("order_coupons", "v2/orders/{parent_id}/coupons", ORDERS, f"{DOCS}/rest-management/orders/order-coupons#get-order-coupons",
+         cursor="order_date_modified", parent="orders", parent_fields=ORDER_CHILD, suggested=False,
+         notes="One request per order in the window: an order's own fields cannot rule out a coupon (a free-shipping coupon "
+               "leaves `coupon_discount` at 0)."),
+    Spec("order_shipments", "v2/orders/{parent_id}/shipments", ORDERS, f"{DOCS}/rest-management/orders/order-shipments#get-order-shipments",
+         cursor="order_date_modified", parent="orders", parent_fields=ORDER_CHILD, suggested=False,
+         notes="One request per order in the window (no bulk endpoint exists); 204 when the order has none."),
+    Spec("order_taxes", "v2/orders/{parent_id}/taxes", ORDERS, f"{DOCS}/rest-management/orders/order-taxes#get-order-taxes",
+         cursor="order_date_modified", parent="orders", parent_fields=ORDER_CHILD, suggested=False,
+         notes="One request per order in the window."),
+    Spec("order_messages", "v2/orders/{parent_id}/messages", ORDERS, f"{DOCS}/rest-management/orders/order-messages#get-order-messages",
+         cursor="order_date_modified", parent="orders", parent_fields=ORDER_CHILD, suggested=False,
+         notes="One request per order in the window."),
+    Spec("order_refunds", "v3/orders/payment_actions/refunds", ORDERS, f"{DOCS}/rest-management/orders/order-refunds#get-all-refunds",
+         cursor="created", window=("created:min", "created:max"),
+         notes="Store-wide list, in refund id order; a refund is never edited, so `created` is its change marker."),
+    Spec("order_statuses", "v2/order_statuses", ORDERS, f"{DOCS}/rest-management/orders/order-status#get-all-order-statuses",
+         paging=UNPAGED, notes="The store's 15 statuses with their custom labels; one request."),
+    # -- catalog
+    Spec("products", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products#get-all-products", cursor="date_modified",
+         paging=ByDate(V3_CATALOG), params={"include": "variants,images,custom_fields"},
+         notes="Date keyset paging like orders. A variant edit does not bump its product's date_modified: sync product_variants."),
+    Spec("product_variants", "v3/catalog/variants", PRODUCTS, f"{DOCS}/rest-catalog/product-variants#get-all-product-variants",
+         paging=V3_BY_ID, notes="Full refresh: variants have no change marker, and an edit leaves the product's date_modified alone."),
+    Spec("product_images", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products/images#get-all-product-images",
+         parent="products", parent_params={"include": "images"}, embedded=embedded("images"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=images`, full refresh: whether an image edit bumps the product's date_modified is not documented."),
+    Spec("product_custom_fields", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products/custom-fields#get-custom-fields",
+         parent="products", parent_params={"include": "custom_fields"}, embedded=embedded("custom_fields"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=custom_fields`, full refresh (custom fields have no date)."),
+    Spec("product_bulk_pricing_rules", "v3/catalog/products", PRODUCTS,
+         f"{DOCS}/rest-catalog/products/bulk-pricing-rules#get-all-bulk-pricing-rules", parent="products",
+         parent_params={"include": "bulk_pricing_rules"}, embedded=embedded("bulk_pricing_rules"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=bulk_pricing_rules`, full refresh (rules have no date)."),
+    Spec("product_reviews", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products/reviews#get-product-reviews",
+         parent="products", parent_params={"include": "reviews"}, embedded=embedded("reviews"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=reviews`, full refresh: a review edit is not documented to bump the product's date_modified."),
+    Spec("product_options", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/product-variant-options#get-all-product-variant-options",
+         parent="products", parent_params={"include": "options"}, embedded=embedded("options"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=options` (BigCommerce then pages 10 products at a time): one request per 10 products, "
+               "against one per product for /products/{id}/options. Full refresh."),
+    Spec("product_modifiers", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/product-modifiers#get-all-product-modifiers",
+         parent="products", parent_params={"include": "modifiers"}, embedded=embedded("modifiers"), parent_fields=PRODUCT_CHILD,
+         notes="From `include=modifiers`: one request per 10 products. Full refresh."),
+    Spec("product_channel_assignments", "v3/catalog/products/channel-assignments", PRODUCTS,
+         f"{DOCS}/rest-catalog/products/channel-assignments#get-products-channel-assignments", key=("product_id", "channel_id")),
+    Spec("product_category_assignments", "v3/catalog/products/category-assignments", PRODUCTS,
+         f"{DOCS}/rest-catalog/products/category-assignments#get-products-category-assignments", key=("product_id", "category_id")),
+    Spec("brands", "v3/catalog/brands", PRODUCTS, f"{DOCS}/rest-catalog/brands#get-all-brands", paging=V3_BY_ID,
+         notes="No change marker: full refresh, paged by id."),
+    Spec("categories", "v3/catalog/categories", PRODUCTS, f"{DOCS}/rest-catalog/categories#get-all-categories", paging=V3_BY_ID,
+         notes="Deprecated by BigCommerce in favour of tree_categories; kept for existing connections. Full refresh, paged by id."),
+    Spec("category_trees", "v3/catalog/trees", PRODUCTS, f"{DOCS}/rest-catalog/category-trees#get-all-category-trees", paging=UNPAGED),
+    Spec("tree_categories", "v3/catalog/trees/categories", PRODUCTS, f"{DOCS}/rest-catalog/category-trees/categories#get-all-categories",
+         key="category_id", notes="Page numbers (the endpoint has no id keyset): a category deleted mid-sync can shift one past a page boundary."),
+    Spec("price_lists", "v3/pricelists", PRODUCTS, f"{DOCS}/rest-management/price-lists#get-all-price-lists",
+         cursor="date_modified", window=V3_DATES),
+    Spec("price_list_records", "v3/pricelists/{parent_id}/records", PRODUCTS, f"{DOCS}/rest-management/price-lists/records#get-price-list-records",
+         key=("price_list_id", "variant_id", "currency"), cursor="date_modified", window=V3_DATES, parent="price_lists",
+         parent_fields={"price_list_id": "id"}, paging=CURSOR, suggested=False,
+         notes="One request (or more) per price list, filtered by the records' own date_modified."),
+    Spec("price_list_assignments", "v3/pricelists/assignments", PRODUCTS, f"{DOCS}/rest-management/price-lists/assignments#get-price-list-assignments"),
+    Spec("inventory_items", "v3/inventory/items", INVENTORY, f"{DOCS}/rest-management/inventory/items#get-inventory-at-locations",
+         key="variant_id"),
+    Spec("inventory_locations", "v3/inventory/locations", LOCATIONS, f"{DOCS}/rest-management/inventory/locations#get-locations"),
+    # -- marketing
+    Spec("coupons", "v2/coupons", MARKETING, f"{DOCS}/rest-management/marketing/coupons#get-all-coupons", paging=V2_BY_ID,
+         notes="No change marker: full refresh, paged by id (`min_id`), as BigCommerce recommends."),
+    Spec("promotions", "v3/promotions", MARKETING, f"{DOCS}/rest-management/promotions#get-all-promotions",
+         params={"sort": "id", "direction": "asc"}, notes="No change marker: full refresh, page numbers in id order."),
+    Spec("gift_certificates", "v2/gift_certificates", MARKETING, f"{DOCS}/rest-management/marketing/gift-certificates#get-all-gift-certificates",
+         paging=V2_BY_ID, notes="No change marker (a balance changes without a date): full refresh, paged by id."),
+    Spec("banners", "v2/banners", MARKETING, f"{DOCS}/rest-management/marketing/banners#get-all-banners", paging=V2_BY_ID),
+    # -- settings
+    Spec("currencies", "v2/currencies", INFORMATION, f"{DOCS}/rest-management/currencies#get-all-currencies"),
+    Spec("tax_classes", "v2/tax_classes", INFORMATION, f"{DOCS}/rest-management/tax-classes#get-all-tax-classes"),
+    Spec("shipping_zones", "v2/shipping/zones", INFORMATION, f"{DOCS}/rest-management/shipping-v2/shipping-zones#get-all-shipping-zones",
+         paging=UNPAGED),
+    Spec("shipping_methods", "v2/shipping/zones/{parent_id}/methods", INFORMATION,
+         f"{DOCS}/rest-management/shipping-v2/shipping-method#get-shipping-methods-in-a-zone", parent="shipping_zones",
+         parent_fields={"zone_id": "id"}, paging=UNPAGED, suggested=False, notes="One request per shipping zone."),
+    Spec("store", "v2/store", INFORMATION, f"{DOCS}/rest-management/store-information#get-store-information", paging=UNPAGED,
+         transform=_store_logo, notes="One object, keyed by the store hash."),
+    Spec("channels", "v3/channels", CHANNELS, f"{DOCS}/rest-management/channels#get-all-channels", cursor="date_modified",
+         window=V3_DATES, notes="Filterable by date_modified but not sortable: the state moves once every page is read."),
+    # -- content
+    Spec("pages", "v3/content/pages", CONTENT, f"{DOCS}/rest-content/pages#get-pages", params={"include": "body"},
+         notes="No dates at all: full refresh, with the page markup. Page numbers (no id keyset)."),
+    Spec("blog_posts", "v2/blog/posts", CONTENT, f"{DOCS}/rest-content/store-content/blog-posts#get-all-blog-posts"),
+    Spec("redirects", "v3/storefront/redirects", CONTENT, f"{DOCS}/rest-content/redirects#get-redirects",
+         params={"sort": "id", "direction": "asc"}),
+    Spec("sites", "v3/sites", SITES, f"{DOCS}/rest-management/sites#get-sites"),
+    # -- metafields: the bulk lists, by date; other apps' `app_only` metafields are not visible to this token
+    *(Spec(f"{kind}_metafields", f"v3/{path}/metafields", scope, f"{DOCS}/{ref}", cursor="date_modified", window=V3_DATES, paging=CURSOR)
+      for kind, path, scope, ref in (
+          ("product", "catalog/products", PRODUCTS, "rest-catalog/products/metafields#get-all-product-metafields"),
+          ("variant", "catalog/variants", PRODUCTS, "rest-catalog/product-variants/metafields#get-all-variant-metafields"),
+          ("customer", "customers", CUSTOMERS, "rest-management/customers/metafields#get-all-customer-metafields"),
+          ("order", "orders", ORDERS, "rest-management/orders/order-metafields#get-all-order-metafields"),
+          ("brand", "catalog/brands", PRODUCTS, "rest-catalog/brands/metafields#get-all-brand-metafields"),
+          ("category", "catalog/categories", PRODUCTS, "rest-catalog/categories/metafields#get-all-category-metafields"),
+          ("channel", "channels", CHANNELS, "rest-management/channels/metafields#get-all-channel-metafields"),
+      )),
+)
 
+# The store's own clock, read once per sync: the sync's window ends there, not at the host's clock.
+STORE_TIME = Spec("store_time", "v2/time", INFORMATION, f"{DOCS}/rest-management/store-information#get-system-timestamp",
+                  paging=UNPAGED, hidden=True, estimates_rows=False)
 
-class Categories(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-catalog/categories#get-all-categories
-    No change marker: full refresh, paged in id order."""
-
-    endpoint = "catalog/categories"
-    scope = "store_v2_products_read_only"
-
-
-class Pages(V3Stream):
-    """https://developer.bigcommerce.com/docs/rest-content/pages#get-pages
-    No dates at all: full refresh, with the page markup (`include=body`)."""
-
-    endpoint = "content/pages"
-    scope = "store_v2_content_read_only"
-    fixed_params = {"include": "body"}
-
-
-class Store(V2Stream):
-    """https://developer.bigcommerce.com/docs/rest-management/store-information#get-store-information
-    One object, keyed by the store hash."""
-
-    endpoint = "store"
-    scope = "store_v2_information_read_only"
-
-    def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
-        record = super().transform(record, stream_slice)
-        if record.get("logo") == []:  # PHP's empty array for "no logo": null keeps the column an object
-            record["logo"] = None
-        return record
-
-    def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> "SingleObject":
-        return SingleObject()
-
-
-class SingleObject(PageNumberPaginator):
-    """/v2/store takes no paging parameters."""
-
-    def first(self) -> dict:
-        return {}
+BY_NAME = {spec.name: spec for spec in CATALOGUE}
