@@ -12,7 +12,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 @pytest.fixture
 def store():
     """A fresh local store per test (tests change its data)."""
-    with LocalStore(seed=7, scale=0.25) as running:
+    with LocalStore(seed=7, scale=0.25, strict=True) as running:
         yield running
 
 

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+from source_bigcommerce.streams import CATALOGUE
+
 EXECUTABLE = str(Path(sys.executable).with_name("source-bigcommerce"))
-STREAMS = ("customers", "orders", "order_products", "transactions", "products", "brands", "categories", "pages", "channels", "store")
+STREAMS = tuple(spec.name for spec in CATALOGUE)
+INCREMENTAL_STREAMS = frozenset(spec.name for spec in CATALOGUE if spec.cursor)
 TOKEN = "local-token"
 
 
@@ -60,9 +63,9 @@ def config_for(base_url: str, **overrides: Any) -> dict:
 def catalog_for(streams=STREAMS, mode: str = "incremental") -> dict:
     entries = []
     for name in streams:
-        incremental = mode == "incremental" and name in ("customers", "orders", "order_products", "transactions", "products", "channels")
+        incremental = mode == "incremental" and name in INCREMENTAL_STREAMS
         entries.append({
-            "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
+            "stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"] if name in INCREMENTAL_STREAMS else ["full_refresh"]},
             "sync_mode": "incremental" if incremental else "full_refresh",
             "destination_sync_mode": "append",
         })

@@ -1,14 +1,28 @@
-"""What a correct sync must emit, derived from the local store's ground truth."""
+"""What a correct sync must emit, derived from the local store's ground truth.
+
+Which records are in a sync's range follows the stream's declared cursor (the connector's promise);
+the records themselves come from the store's canonical tables, never from the connector.
+"""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
-from typing import Dict
+from typing import Any, Dict, Optional
 
+from local_store.resources import BY_NAME as RESOURCES
 from source_bigcommerce.dates import parse_date, parse_start_date
+from source_bigcommerce.streams import CATALOGUE
 
-INCREMENTAL = ("customers", "orders", "products", "channels")
-CHILDREN = ("order_products", "transactions")
+SPECS = {spec.name: spec for spec in CATALOGUE}
+STREAMS = tuple(SPECS)
+INCREMENTAL = tuple(name for name, spec in SPECS.items() if spec.cursor and not spec.cursor.startswith("order_"))
+CHILDREN = tuple(name for name, spec in SPECS.items() if spec.cursor == "order_date_modified")
+
+
+def key_of(stream: str, record: dict) -> Any:
+    key = SPECS[stream].key
+    return tuple(record[k] for k in key) if isinstance(key, tuple) else record[key]
 
 
 def as_emitted(record: dict) -> dict:
@@ -16,28 +30,52 @@ def as_emitted(record: dict) -> dict:
     return {k: v for k, v in record.items() if v is not None}
 
 
-def expected_records(store, start_date: str = "2020-01-01", since: datetime = None) -> Dict[str, Dict[object, dict]]:
+def _visible(stream: str):
+    resource = RESOURCES.get(stream)
+    module = sys.modules.get(resource.generate.__module__) if resource is not None and resource.generate else None
+    return getattr(module, "visible", None) or (lambda record: True)
+
+
+def expected_records(store, start_date: str = "2020-01-01", since: Optional[datetime] = None) -> Dict[str, Dict[Any, dict]]:
     """Per stream, by primary key: every record modified on/after start_date (and on/after `since`, the
-    state a sync resumed from); children of those orders, carrying their order's date_modified."""
+    state a sync resumed from); per-order children of those orders, carrying their order's date_modified;
+    every visible record of a full-refresh stream."""
     with store.lock:
         truth = store.data.ground_truth(base_url_for_links=store.base_url)
     lower = parse_start_date(start_date)
     if since is not None:
         lower = max(lower, since)
+    orders = truth["orders"]
 
-    def in_range(record: dict) -> bool:
-        return parse_date(record["date_modified"]) >= lower
+    def in_range(value: Optional[str]) -> bool:
+        return bool(value) and parse_date(value) >= lower
 
-    expected: Dict[str, Dict[object, dict]] = {}
-    for stream, records in truth.items():
-        if stream in INCREMENTAL:
-            expected[stream] = {k: as_emitted(r) for k, r in records.items() if in_range(r)}
-        elif stream in CHILDREN:
-            orders = truth["orders"]
-            expected[stream] = {
-                k: as_emitted({**r, "order_date_modified": orders[r["order_id"]]["date_modified"]})
-                for k, r in records.items() if in_range(orders[r["order_id"]])
-            }
-        else:
-            expected[stream] = {k: as_emitted(r) for k, r in records.items()}
+    expected: Dict[str, Dict[Any, dict]] = {}
+    for stream in STREAMS:
+        spec, visible = SPECS[stream], _visible(stream)
+        records = [r for r in truth[stream].values() if visible(r)]
+        if stream in CHILDREN:
+            records = [{**r, "order_date_modified": orders[r["order_id"]]["date_modified"]} for r in records
+                       if in_range(orders[r["order_id"]]["date_modified"])]
+        elif spec.cursor:
+            records = [r for r in records if in_range(r.get(spec.cursor))]
+        expected[stream] = {key_of(stream, r): as_emitted(r) for r in records}
+    _quotes_as_consignments_link_them(store, expected["order_shipping_addresses"])
     return expected
+
+
+def _quotes_as_consignments_link_them(store, addresses: Dict[Any, dict]) -> None:
+    """Shipping addresses come from the orders' shipping consignments, whose `shipping_quotes` link is
+    the consignment's (the same quotes, another URL): expect that link, as BigCommerce sends it there."""
+    from local_store.resources_orders import consignments
+
+    with store.lock:
+        for address in addresses.values():
+            order = store.data.records["orders"][address["order_id"]]
+            for consignment in consignments(store.data, order, False, base_url=store.base_url)["shipping"]:
+                if consignment["id"] == address["id"]:
+                    address["shipping_quotes"] = consignment["shipping_quotes"]
+
+
+def by_key(stream: str, records) -> Dict[Any, dict]:
+    return {key_of(stream, r): r for r in records}

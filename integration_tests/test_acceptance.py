@@ -47,7 +47,7 @@ from source_bigcommerce.dates import parse_date
 from source_bigcommerce.source import SourceBigCommerce
 
 from .connector import config_for
-from .expectations import expected_records
+from .expectations import expected_records, key_of
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCEPTANCE = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())["acceptance_tests"]
@@ -206,7 +206,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
         expected = expected_records(local_store, start_date=config["start_date"])
         for stream in stream_names(entry["configured_catalog_path"]):
             records = got.get(stream, [])
-            by_key = {r["id"]: r for r in records}
+            by_key = {key_of(stream, r): r for r in records}
             assert len(by_key) == len(records), f"{stream}: a record was emitted twice"
             missing, extra = set(expected[stream]) - set(by_key), set(by_key) - set(expected[stream])
             assert not missing and not extra, f"{stream}: missing {sorted(missing)[:5]}, unexpected {sorted(extra)[:5]}"

@@ -15,14 +15,12 @@ from local_store import LocalStore
 from source_bigcommerce.dates import parse_date
 
 from .connector import EXECUTABLE, STREAMS, catalog_for, config_for, run_connector
-from .expectations import CHILDREN, INCREMENTAL, expected_records
+from .expectations import by_key, CHILDREN, INCREMENTAL, expected_records
 
 CURSORS = {**{s: "date_modified" for s in INCREMENTAL}, **{s: "order_date_modified" for s in CHILDREN}}
 SECRET = "s3cr3t-T0KEN-do-not-print"
 
 
-def by_key(records):
-    return {r["id"]: r for r in records}
 
 
 def since_state(truth, run):
@@ -52,11 +50,11 @@ def test_given_5xx_drops_and_truncated_bodies_when_full_then_incremental_sync_th
     assert faults_in_full >= 10, "the local store should have injected faults"
     assert full.exit_code == 0 and incremental.exit_code == 0, full.stderr[-2000:]
     for stream in STREAMS:
-        assert len(full.records[stream]) == len(by_key(full.records[stream])), f"{stream}: doubled under faults"
-        assert by_key(full.records[stream]) == before[stream], f"{stream}: lost or mangled under faults"
+        assert len(full.records[stream]) == len(by_key(stream, full.records[stream])), f"{stream}: doubled under faults"
+        assert by_key(stream, full.records[stream]) == before[stream], f"{stream}: lost or mangled under faults"
     wanted = since_state(truth, full)
     for stream in STREAMS:
-        assert by_key(incremental.records[stream]) == wanted[stream], f"{stream}: incremental under faults"
+        assert by_key(stream, incremental.records[stream]) == wanted[stream], f"{stream}: incremental under faults"
     assert faults_in_incremental >= 0
 
 
@@ -71,7 +69,7 @@ def test_given_one_resource_always_failing_when_synced_then_that_stream_fails_an
     assert "categories" in error["message"] and "422" in error["message"]
     expected = expected_records(store)
     for stream in set(STREAMS) - {"categories"}:
-        assert by_key(run.records[stream]) == expected[stream], stream
+        assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert "Traceback" not in run.stderr
 
 
@@ -138,9 +136,9 @@ def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_grou
         if message["type"] == "RECORD":
             emitted_first.setdefault(message["record"]["stream"], []).append(message["record"]["data"])
     for stream in STREAMS:
-        union = {**by_key(emitted_first.get(stream, [])), **by_key(second.records[stream])}
+        union = {**by_key(stream, emitted_first.get(stream, [])), **by_key(stream, second.records[stream])}
         assert union == expected[stream], f"{stream}: lost across the kill"
-        twice = set(by_key(emitted_first.get(stream, []))) & set(by_key(second.records[stream]))
+        twice = set(by_key(stream, emitted_first.get(stream, []))) & set(by_key(stream, second.records[stream]))
         if stream in states:  # resumed from a checkpoint: only what was in flight after it comes again
             assert len(twice) <= 300, f"{stream}: {len(twice)} records emitted twice"
 
@@ -159,7 +157,7 @@ def test_given_token_without_a_scope_when_read_then_that_stream_is_skipped_with_
     assert run.records["transactions"] == []
     assert len(transaction_requests) <= 12, "one 403 is enough to stop asking"
     for stream in set(STREAMS) - {"transactions"}:
-        assert by_key(run.records[stream]) == expected[stream], stream
+        assert by_key(stream, run.records[stream]) == expected[stream], stream
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,12 @@ from local_store import LocalStore
 from source_bigcommerce.dates import parse_date
 
 from .connector import STREAMS, catalog_for, config_for, run_connector
-from .expectations import CHILDREN, INCREMENTAL, expected_records
+from .expectations import by_key, CHILDREN, INCREMENTAL, expected_records
 
 CURSORS = {**{s: "date_modified" for s in INCREMENTAL}, **{s: "order_date_modified" for s in CHILDREN}}
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
 
 
-def by_key(records):
-    return {r["id"]: r for r in records}
 
 
 def assert_state_never_ahead_of_emitted(run, expected):
@@ -44,8 +42,8 @@ def test_given_local_store_when_full_sync_then_every_stream_equals_ground_truth(
     expected = expected_records(store)
     for stream in STREAMS:
         records = run.records[stream]
-        assert len(records) == len(by_key(records)), f"{stream}: records emitted twice"
-        assert by_key(records) == expected[stream], f"{stream} differs from the ground truth"
+        assert len(records) == len(by_key(stream, records)), f"{stream}: records emitted twice"
+        assert by_key(stream, records) == expected[stream], f"{stream} differs from the ground truth"
     # the start date really filtered something out
     assert len(expected["orders"]) < len(store.data.records["orders"])
 
@@ -100,19 +98,19 @@ def test_given_changes_after_a_sync_when_incremental_then_changed_and_new_arrive
     assert second.exit_code == 0, second.stderr[-2000:]
     truth = expected_records(store)
     for stream, keys in changed.items():
-        got = by_key(second.records[stream])
+        got = by_key(stream, second.records[stream])
         assert keys <= set(got), f"{stream}: changed records missing"
         assert all(got[k] == truth[stream][k] for k in keys), f"{stream}: stale version emitted"
     # unchanged records are not re-read beyond the boundary (the group sharing the previous state's second)
     for stream in ("orders", "customers", "products", "channels"):
         boundary = parse_date(first.stream_state(stream)["date_modified"])
-        extra = {k for k, r in by_key(second.records[stream]).items() if k not in changed[stream]}
+        extra = {k for k, r in by_key(stream, second.records[stream]).items() if k not in changed[stream]}
         assert all(parse_date(truth[stream][k]["date_modified"]) == boundary for k in extra), stream
     # children are read for the changed orders (and the boundary order), not for every order
     emitted_orders = {r["order_id"] for r in second.records["order_products"]}
     assert set(changed["orders"]) <= emitted_orders
     child_requests = [e for e in store.request_log() if re.search(r"/v2/orders/\d+/products$", e["path"])]
-    assert len(child_requests) == len(by_key(second.records["orders"]))
+    assert len(child_requests) == len(by_key("orders", second.records["orders"]))
     assert len(child_requests) == len(changed["orders"])
     assert not [e for e in store.request_log() if e["path"].endswith("/v2/orders/count")], "a short window needs no progress estimate"
     for stream in CHILDREN:
@@ -140,7 +138,7 @@ def test_given_store_changing_while_syncing_when_synced_twice_then_nothing_lost(
         untouched = {k for k, r in after[stream].items() if before[stream].get(k) == r}
         assert untouched <= {r["id"] for r in first.records[stream]}, f"{stream}: skipped during a changing sync"
         # and after the follow-up sync every record is there in its latest version
-        latest = {**by_key(first.records[stream]), **by_key(second.records[stream])}
+        latest = {**by_key(stream, first.records[stream]), **by_key(stream, second.records[stream])}
         assert latest == after[stream], f"{stream}: lost or stale after the follow-up sync"
     assert_state_never_ahead_of_emitted(first, after)
     assert started  # the window of the first sync ended when it began
@@ -152,7 +150,7 @@ def test_given_one_stream_selected_when_read_then_only_it_is_read(store, stream)
 
     assert run.exit_code == 0
     assert set(run.records) == {stream}
-    assert by_key(run.records[stream]) == expected_records(store)[stream]
+    assert by_key(stream, run.records[stream]) == expected_records(store)[stream]
 
 
 def test_given_sync_then_estimates_from_bigcommerce_totals_and_a_summary_line_per_stream(store):
@@ -178,7 +176,7 @@ def test_given_one_worker_and_more_orders_than_the_listing_holds_when_synced_the
 
     assert run.exit_code == 0
     for stream in STREAMS:
-        assert by_key(run.records[stream]) == expected[stream], stream
+        assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert peak == 1, "one worker: one request on the wire at a time"
 
 
@@ -193,6 +191,6 @@ def test_given_more_workers_than_a_quota_window_allows_when_synced_then_no_429_a
 
     assert run.exit_code == 0
     for stream in STREAMS:
-        assert by_key(run.records[stream]) == expected[stream], stream
+        assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert stats["rate_limited"] == 0 and stats["by_status"].get(429, 0) == 0
     assert stats["requests"] > 4 * 12, "the sync spans several windows"

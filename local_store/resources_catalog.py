@@ -321,7 +321,7 @@ def _price_lists(rng: random.Random, data: StoreData) -> list[dict]:
 
 def _edit_price_list(rng: random.Random, record: dict, now: str) -> None:
     record["active"] = not record["active"]
-    pass
+    record["date_modified"] = now
 
 
 def _price_list_records(rng: random.Random, data: StoreData) -> list[dict]:
@@ -361,7 +361,7 @@ def _edit_price_record(rng: random.Random, record: dict, now: str) -> None:
     if record["sale_price"] is not None and record["sale_price"] >= record["price"]:
         record["sale_price"] = round(record["price"] * 0.9, 2)
     record["calculated_price"] = record["sale_price"] or record["price"]
-    pass
+    record["date_modified"] = now
 
 
 def _price_list_assignments(rng: random.Random, data: StoreData) -> list[dict]:

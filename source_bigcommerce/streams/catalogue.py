@@ -7,6 +7,7 @@ local store; everything else (stream objects, check probes, docs table, test cat
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, MutableMapping
 
 from ..pagination import V2_ORDERS, V3_CATALOG
@@ -64,6 +65,27 @@ def shipping_consignments(order: Mapping[str, Any]) -> Iterable[MutableMapping[s
     return [{k: v for k, v in address.items() if k != "line_items"} for address in (shipping or []) if isinstance(address, Mapping)]
 
 
+ADDRESS_MONEY = ("base_cost", "cost_ex_tax", "cost_inc_tax", "cost_tax", "base_handling_cost", "handling_cost_ex_tax",
+                 "handling_cost_inc_tax", "handling_cost_tax")
+
+
+def v2_money(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Consignments send an address's costs as JSON numbers; /shipping_addresses (and this stream) as v2
+    decimal strings with four places. The number's decimal text is kept exactly, never rounded."""
+    for field in ADDRESS_MONEY:
+        value = record.get(field)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            exact = Decimal(str(value))
+            record[field] = str(exact.quantize(FOUR_PLACES)) if exact == exact.quantize(FOUR_PLACES) else str(exact)
+    return record
+
+
+def inventory_identity(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """An inventory item is keyed by its variant, which BigCommerce nests in `identity`."""
+    record.setdefault("variant_id", (record.get("identity") or {}).get("variant_id"))
+    return record
+
+
 def embedded(field: str):
     def records(parent: Mapping[str, Any]) -> Iterable[MutableMapping[str, Any]]:
         value = parent.get(field)
@@ -79,6 +101,7 @@ def _store_logo(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     return record
 
 
+FOUR_PLACES = Decimal("0.0001")
 ORDERS_WITH_CONSIGNMENTS = {"include": "consignments.line_items", "consignment_structure": "object"}
 
 CATALOGUE = (
@@ -112,7 +135,9 @@ CATALOGUE = (
                "`items_total` is read from /v2/orders/{id}/products."),
     Spec("order_shipping_addresses", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-shipping-addresses#get-order-shipping-addresses",
          cursor="order_date_modified", parent="orders", parent_params=ORDERS_WITH_CONSIGNMENTS, parent_fields=ORDER_CHILD,
-         embedded=shipping_consignments, notes="From the shipping consignments embedded in the orders page."),
+         embedded=shipping_consignments, transform=v2_money,
+         notes="From the shipping consignments embedded in the orders page; costs as v2 decimal strings, as /shipping_addresses "
+               "sends them. `shipping_quotes` links to the consignment's quotes, the link BigCommerce sends there."),
     Spec("order_fees", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-fees#get-order-fees",
          cursor="order_date_modified", parent="orders", parent_params={"include": "fees"}, parent_fields=ORDER_CHILD,
          embedded=embedded("fees"), notes="From `include=fees` on the orders page."),
@@ -157,7 +182,8 @@ CATALOGUE = (
          parent="products", parent_params={"include": "reviews"}, embedded=embedded("reviews"), parent_fields=PRODUCT_CHILD,
          notes="From `include=reviews`, full refresh: a review edit is not documented to bump the product's date_modified."),
     Spec("product_options", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/product-variant-options#get-all-product-variant-options",
-         parent="products", parent_params={"include": "options"}, embedded=embedded("options"), parent_fields=PRODUCT_CHILD,
+         key=("product_id", "id"), parent="products", parent_params={"include": "options"}, embedded=embedded("options"),
+         parent_fields=PRODUCT_CHILD,
          notes="From `include=options` (BigCommerce then pages 10 products at a time): one request per 10 products, "
                "against one per product for /products/{id}/options. Full refresh."),
     Spec("product_modifiers", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/product-modifiers#get-all-product-modifiers",
@@ -182,7 +208,7 @@ CATALOGUE = (
          notes="One request (or more) per price list, filtered by the records' own date_modified."),
     Spec("price_list_assignments", "v3/pricelists/assignments", PRODUCTS, f"{DOCS}/rest-management/price-lists/assignments#get-price-list-assignments"),
     Spec("inventory_items", "v3/inventory/items", INVENTORY, f"{DOCS}/rest-management/inventory/items#get-inventory-at-locations",
-         key="variant_id"),
+         key="variant_id", transform=inventory_identity),
     Spec("inventory_locations", "v3/inventory/locations", LOCATIONS, f"{DOCS}/rest-management/inventory/locations#get-locations"),
     # -- marketing
     Spec("coupons", "v2/coupons", MARKETING, f"{DOCS}/rest-management/marketing/coupons#get-all-coupons", paging=V2_BY_ID,
