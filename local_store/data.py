@@ -63,6 +63,11 @@ def rfc2822(value: str | None) -> str:
     return "" if value is None else format_datetime(datetime.fromisoformat(value))
 
 
+def epoch_text(value: str | None) -> str:
+    """Canonical date -> v2 marketing's wire format: Unix seconds as a string; None -> "0"."""
+    return "0" if value is None else str(int(datetime.fromisoformat(value).timestamp()))
+
+
 def money(cents: int) -> str:
     """v2 money: a decimal string with four places, as BigCommerce sends it."""
     return f"{cents // 100}.{cents % 100:02d}00"
@@ -194,6 +199,8 @@ class StoreData:
         if resource is not None:
             for field in resource.v2_dates:
                 out[field] = rfc2822(out.get(field))
+            for field in resource.epoch_dates:
+                out[field] = epoch_text(out.get(field))
             for field in resource.connector_adds:
                 out.pop(field, None)
         return out

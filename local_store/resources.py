@@ -49,6 +49,7 @@ class Resource:
     parent: Optional[Tuple[str, str]] = None  # (parent table, child field holding the parent key)
     none_is_204: bool = False  # a parent without children answers 204 (else an empty page)
     v2_dates: tuple = ()  # top-level fields sent as RFC 2822 ("" for None)
+    epoch_dates: tuple = ()  # top-level fields sent as Unix seconds in a string ("0" for None): v2 marketing
     connector_adds: tuple = ()  # canonical fields the API does not send (the connector adds them from the path)
     edit: Optional[Editor] = None  # a merchant edit: change the record in place; `now` is a canonical date
     extra_params: tuple = ()  # documented parameters with no effect on the data here (e.g. include=...)
@@ -66,16 +67,10 @@ def scaled(data: "StoreData", base: int) -> int:
 
 
 def _groups() -> tuple:
-    found = []
-    for module in ("resources_orders", "resources_customers", "resources_catalog", "resources_marketing"):
-        try:
-            imported = __import__(f"{__package__}.{module}", fromlist=["RESOURCES"])
-        except ModuleNotFoundError as missing:
-            if missing.name != f"{__package__}.{module}":
-                raise
-            continue
-        found.extend(imported.RESOURCES)
-    return tuple(found)
+    from . import resources_catalog, resources_customers, resources_marketing, resources_orders
+
+    # Customers first: catalog assignments name the customer groups.
+    return (*resources_orders.RESOURCES, *resources_customers.RESOURCES, *resources_catalog.RESOURCES, *resources_marketing.RESOURCES)
 
 
 RESOURCES: tuple = _groups()

@@ -31,9 +31,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
 from functools import lru_cache, partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
@@ -42,33 +40,20 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from .data import StoreData
 from .resources import RESOURCES, SITES, V2, V2_ALL, V3, V3_ALL, V3_CURSOR, Resource
 from .query import (
-    ABOVE,
     ANY_TEXT_WITHIN,
     AT_LEAST,
     AT_MOST,
-    BELOW,
-    BY_ID,
     BadParam,
-    CONTAINS_TEXT,
-    DATE_ONLY,
     EQUALS,
     Filter,
     HAS_ANY_MEMBER,
     HAS_MEMBER,
-    NONE_OF,
-    NOT_EQUAL,
     ONE_OF,
     SortField,
     Sorting,
-    _as_utc,
-    _ordered,
-    _parse_moment,
-    _undo_form_plus,
-    _unset_last,
     billing_email,
     bool_filter,
     bool_key,
-    canonical_moment,
     date_key,
     date_value,
     decimal_value,
@@ -86,14 +71,11 @@ from .query import (
     parse_int_list,
     parse_text,
     parse_text_list,
-    parse_v2_date,
-    parse_v3_date,
     same_day_or_moment,
     sort_fields,
     text_filter,
     text_in_filter,
     text_key,
-    text_value,
     v2_date_filters,
     v3_date_filters,
 )

@@ -37,12 +37,18 @@ def format_date(moment: datetime) -> str:
 
 
 def normalize_date(value: Any) -> Any:
-    """`""`/None -> None; a parseable date -> ISO 8601 UTC; anything else is returned unchanged
-    (nothing is invented: a value we cannot read is passed on as BigCommerce sent it)."""
-    if value is None or value == "":
+    """`""`/None -> None; a parseable date -> ISO 8601 UTC; v2 marketing's Unix seconds in a string
+    (gift certificates, banners) likewise, with its "0" for unset -> None; anything else is returned
+    unchanged (nothing is invented: a value we cannot read is passed on as BigCommerce sent it)."""
+    if value is None or value == "" or value == "0":
         return None
     if not isinstance(value, str):
         return value
+    if value.isdigit():
+        try:
+            return format_date(datetime.fromtimestamp(int(value), tz=UTC))
+        except (ValueError, OverflowError, OSError):
+            return value
     try:
         return format_date(parse_date(value))
     except (ValueError, TypeError, OverflowError):

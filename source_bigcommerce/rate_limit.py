@@ -63,17 +63,18 @@ class BigCommerceBudget(HttpAPIBudget):
         )
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        sender = self._sender(request)
         with self._lock:
-            self._in_flight.pop(threading.get_ident(), None)  # this thread's last request is over
+            self._in_flight.pop(sender, None)  # this thread's last request is over
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
-            self._in_flight[threading.get_ident()] = datetime.datetime.now()
+            self._in_flight[sender] = datetime.datetime.now()
 
     def update_from_response(self, request: Any, response: Any) -> None:
         policy = self.get_matching_policy(request)
         now = datetime.datetime.now()
         with self._lock:
-            sent = self._in_flight.pop(threading.get_ident(), now)
+            sent = self._in_flight.pop(self._sender(request), now)
             self._in_flight = {k: t for k, t in self._in_flight.items() if now - t < LOST_AFTER}
             if policy is None or not isinstance(response, requests.Response):
                 return
@@ -82,6 +83,10 @@ class BigCommerceBudget(HttpAPIBudget):
         quota = header_number(response, REQUESTS_QUOTA)
         policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,
                       period=datetime.timedelta(milliseconds=window_ms) if window_ms else None)
+
+    def _sender(self, request: Any) -> Any:
+        """Who sent the request: its thread, which sends one request at a time (retries resend it)."""
+        return threading.get_ident()
 
     def _read_answer(self, sent: datetime.datetime, now: datetime.datetime, response: requests.Response,
                      window_ms: Optional[float]) -> Tuple[Optional[int], Optional[datetime.datetime]]:

@@ -235,7 +235,13 @@ def test_to_api_renders_v2_dates_as_rfc2822_and_drops_what_the_connector_adds(st
                     assert parsedate_to_datetime(sent[field]) == datetime.fromisoformat(record[field])
                     assert sent[field].endswith(" +0000")
                 checked[resource.name] += 1
-            for field in set(record) - set(resource.v2_dates) - set(resource.connector_adds):
+            for field in resource.epoch_dates:  # v2 marketing: Unix seconds as text, "0" when unset
+                if record[field] is None:
+                    assert sent[field] == "0"
+                else:
+                    assert datetime.fromtimestamp(int(sent[field]), timezone.utc) == datetime.fromisoformat(record[field])
+                checked[resource.name] += 1
+            for field in set(record) - set(resource.v2_dates) - set(resource.epoch_dates) - set(resource.connector_adds):
                 assert sent[field] == record[field]
     assert set(checked) == {"coupons", "gift_certificates", "banners", "currencies"}
     assert BY_NAME["shipping_methods"].connector_adds == ("zone_id",)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 import pytest
+
+from source_bigcommerce.streams import CATALOGUE
 import yaml
 from airbyte_cdk.models import AirbyteMessageSerializer, Type
 
@@ -234,31 +236,19 @@ def test_given_docker_engine_when_image_built_then_spec_runs_in_it():
 
 # -- the user docs page --------------------------------------------------------------------------------
 
-def _docs_streams_table() -> Dict[str, List[str]]:
-    """stream -> its row's cells, from the `| Stream | Endpoint | ...` table of docs/bigcommerce.md."""
+def test_given_docs_and_readme_when_regenerated_from_the_stream_table_then_nothing_changes():
+    """The stream, scope and notes tables and the entity diagram are generated from the declarations."""
+    from source_bigcommerce import catalogue_docs
+
+    stale = [str(path) for path, text in catalogue_docs.targets().items() if not path.exists() or path.read_text() != text]
+    assert not stale, f"run `python -m source_bigcommerce.catalogue_docs`: {stale}"
     text = (ROOT / "docs" / "bigcommerce.md").read_text()
-    table = text[text.index("| Stream | Endpoint | Sync modes | Cursor | Primary key |"):].split("\n\n")[0]
-    rows = {}
-    for line in table.splitlines()[2:]:
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        rows[re.sub(r"^\[(\w+)\].*", r"\1", cells[0])] = cells
-    return rows
+    for spec in CATALOGUE:  # every declared stream has its row, and the diagram shows it
+        assert f"| [{spec.name}](" in text
+        assert f">{spec.name} <tspan" in (ROOT / "docs" / "streams.svg").read_text()
 
 
-def test_given_docs_page_when_compared_with_the_connector_then_streams_and_version_agree():
-    from source_bigcommerce.source import SourceBigCommerce
-
-    config = {"store_hash": "abc123de", "access_token": "token", "start_date": "2021-01-01"}
-    rows = _docs_streams_table()
-    streams = SourceBigCommerce(config=config).streams(config)
-    assert set(rows) == {stream.name for stream in streams}
-    for stream in streams:
-        _, endpoint, modes, cursor, key = rows[stream.name]
-        assert key.startswith(f"`{stream.primary_key[0][0]}`"), stream.name
-        if stream.cursor_field:
-            assert cursor == f"`{stream.cursor_field}`" and "incremental" in modes, stream.name
-        else:
-            assert cursor == "none" and modes == "Full refresh", stream.name
+def test_given_docs_page_then_the_changelog_names_the_version():
     changelog = (ROOT / "docs" / "bigcommerce.md").read_text().split("## Changelog")[1]
     newest = re.search(r"^\| (\d+\.\d+\.\d+) \|", changelog, re.MULTILINE)
     assert newest and newest.group(1) == _setup_version(), "docs changelog's newest row is not setup.py's version"

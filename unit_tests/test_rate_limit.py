@@ -56,16 +56,26 @@ def clock(monkeypatch):
     return fake
 
 
+class Budget(BigCommerceBudget):
+    """The shipped budget, with each test request sent by a worker of its own (the tests play many
+    workers from one thread)."""
+
+    def _sender(self, request):
+        return id(request)
+
+
 def try_acquire(budget, req):
+    """True when the budget lets the request go now, False when it would make it wait (any other
+    exception is a defect and fails the test)."""
     try:
         budget.acquire_call(req, block=False)
         return True
-    except Exception:
+    except CallRateLimitHit:
         return False
 
 
 def test_given_requests_left_when_spent_then_budget_blocks_before_a_429(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     first = request(1)
     assert try_acquire(budget, first)
     budget.update_from_response(first, response(left=2, reset_ms=1500))
@@ -79,7 +89,7 @@ def test_given_requests_left_when_spent_then_budget_blocks_before_a_429(clock):
 
 
 def test_given_requests_in_flight_when_an_older_one_answers_then_later_ones_count_against_the_quota(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     sent = [request(n) for n in range(4)]
     for r in sent:
         assert try_acquire(budget, r)
@@ -90,7 +100,7 @@ def test_given_requests_in_flight_when_an_older_one_answers_then_later_ones_coun
 
 
 def test_given_stale_higher_count_when_answered_then_budget_does_not_grow_back(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     a, b = request(1), request(2)
     try_acquire(budget, a), try_acquire(budget, b)
     budget.update_from_response(b, response(left=0, reset_ms=30000))
@@ -100,7 +110,7 @@ def test_given_stale_higher_count_when_answered_then_budget_does_not_grow_back(c
 
 
 def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_has_left_is_available(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     first, second = request(1), request(2)
     assert try_acquire(budget, first) and try_acquire(budget, second)
     # The store received `second` first (9 left after it), then `first` (8 left); `first` answers first.
@@ -113,7 +123,7 @@ def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_
 
 
 def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_window_keeps_its_quota(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     early, slow = request(1), request(2)
     assert try_acquire(budget, early) and try_acquire(budget, slow)
     budget.update_from_response(early, response(left=1, reset_ms=1000, window_ms=2000))
@@ -130,7 +140,7 @@ def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_w
 
 
 def test_given_a_new_window_when_it_starts_then_no_more_than_the_announced_quota_goes_out_before_an_answer(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     first = request(1)
     assert try_acquire(budget, first)
     budget.update_from_response(first, response(left=0, reset_ms=1000, window_ms=2000, quota=5))
@@ -147,7 +157,7 @@ def test_given_a_new_window_when_it_starts_then_no_more_than_the_announced_quota
 
 
 def test_given_requests_still_in_flight_when_a_window_starts_then_they_count_against_it(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     first, straggler = request(1), request(2)
     assert try_acquire(budget, first)
     budget.update_from_response(first, response(left=1, reset_ms=1000, window_ms=2000, quota=5))
@@ -159,7 +169,7 @@ def test_given_requests_still_in_flight_when_a_window_starts_then_they_count_aga
 
 
 def test_given_answers_without_rate_limit_headers_then_nothing_is_held_back(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     for n in range(50):
         r = request(n)
         assert try_acquire(budget, r)
@@ -168,7 +178,7 @@ def test_given_answers_without_rate_limit_headers_then_nothing_is_held_back(cloc
 
 @pytest.mark.parametrize("garbage", ["inf", "nan", "-5", "1e400", "soon", ""])
 def test_given_garbled_rate_limit_headers_then_the_budget_carries_on(clock, garbage):
-    budget = BigCommerceBudget()
+    budget = Budget()
     r = request(1)
     assert try_acquire(budget, r)
     made = response(left=10)
@@ -180,7 +190,7 @@ def test_given_garbled_rate_limit_headers_then_the_budget_carries_on(clock, garb
 
 
 def test_given_429_without_headers_then_budget_treats_it_as_no_calls_left(clock):
-    budget = BigCommerceBudget()
+    budget = Budget()
     r = request(1)
     try_acquire(budget, r)
     budget.update_from_response(r, response(status=429))
@@ -210,3 +220,14 @@ def test_backoff_table(status, reset_ms, attempt, low, high):
 def test_backoff_on_dropped_connection_is_exponential():
     wait = RateLimitBackoff(random.Random(1)).backoff_time(requests.ConnectionError("reset"), 2)
     assert 0.5 <= wait <= 1.0
+
+
+def test_given_a_request_that_died_by_exception_when_its_thread_sends_again_then_it_no_longer_counts(clock):
+    budget = BigCommerceBudget()  # one thread: the one running this test
+    first = request(1)
+    assert try_acquire(budget, first)
+    budget.update_from_response(first, response(left=3, reset_ms=1000, window_ms=2000, quota=5))
+    dead = request(2)
+    assert try_acquire(budget, dead)  # its send raised (a dropped connection): no update_from_response
+    assert try_acquire(budget, request(3))  # the thread's next request: the dead one is over
+    assert len(budget._in_flight) == 1, "a request that ended in an exception must not stay in flight"

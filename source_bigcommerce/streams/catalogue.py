@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, MutableMapping
 
 from ..pagination import V2_ORDERS, V3_CATALOG
-from .declaration import CURSOR, PAGES, UNPAGED, V2_BY_ID, V3_BY_ID, ByCursor, ByDate, Scope, Spec
+from .declaration import CURSOR, UNPAGED, V2_BY_ID, V3_BY_ID, ByCursor, ByDate, Scope, Spec
 
 DOCS = "https://developer.bigcommerce.com/docs"
 
