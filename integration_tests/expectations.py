@@ -26,8 +26,9 @@ def key_of(stream: str, record: dict) -> Any:
 
 
 def as_emitted(record: dict) -> dict:
-    # The CDK's protocol serializer omits top-level keys whose value is null; destinations read them as null.
-    return {k: v for k, v in record.items() if v is not None}
+    """Every key, nulls included: the connector writes records itself instead of through the CDK's
+    serializer, which would omit top-level nulls."""
+    return dict(record)
 
 
 def _visible(stream: str):

@@ -1,6 +1,9 @@
 import ctypes
+import json
+import logging
 import sys
-from typing import Any, List, Mapping, NoReturn
+import tempfile
+from typing import Any, Iterator, List, Mapping, NoReturn
 
 import orjson
 from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, FailureType, Status, Type
@@ -70,14 +73,47 @@ def run() -> None:
 
 
 def _launch(source: SourceBigCommerce, args: List[str]) -> None:
-    """airbyte_cdk.entrypoint.launch, with the output buffer bounded by size as well as by time."""
+    """airbyte_cdk.entrypoint.launch, with the output buffer bounded by size as well as by time, and
+    records written with every key they hold (see `_read_lines`)."""
     entrypoint = AirbyteEntrypoint(source)
     parsed_args = entrypoint.parse_args(args)
+    lines = _read_lines(entrypoint, parsed_args) if parsed_args.command == "read" else entrypoint.run(parsed_args)
     with PRINT_BUFFER:  # stdout and the CDK's log handler go through it
-        for message in entrypoint.run(parsed_args):
+        for message in lines:
             print(f"{message}\n", end="")  # one write per message: threads' lines never split
             if PRINT_BUFFER.buffer.tell() >= FLUSH_AT_CHARS:
                 PRINT_BUFFER.flush()
+
+
+def _read_lines(entrypoint: AirbyteEntrypoint, parsed_args: Any) -> Iterator[str]:
+    """What `AirbyteEntrypoint.run` does for `read`, except that records are serialized here: the CDK's
+    protocol serializer omits every top-level key whose value is null, and a consumer cannot tell a
+    null from a field the connector does not send. Every other message is written by the CDK."""
+    entrypoint.logger.setLevel(logging.DEBUG if getattr(parsed_args, "debug", False) else logging.INFO)
+    source = entrypoint.source
+    source_spec = source.spec(entrypoint.logger)
+    try:
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
+            config = source.configure(source.read_config(parsed_args.config), temp_dir)
+            yield from (_line(queued) for queued in entrypoint._emit_queued_messages(source))
+            catalog, state = source.read_catalog(parsed_args.catalog), source.read_state(parsed_args.state)
+            for message in entrypoint.read(source_spec, config, catalog, state):
+                yield _line(message)
+    finally:
+        yield from (_line(queued) for queued in entrypoint._emit_queued_messages(source))
+
+
+def _line(message: AirbyteMessage) -> str:
+    record = message.record if message.type == Type.RECORD else None
+    if record is None:
+        return AirbyteEntrypoint.airbyte_message_to_string(message)
+    body = {"type": "RECORD", "record": {"stream": record.stream, "data": record.data, "emitted_at": record.emitted_at}}
+    if record.namespace is not None:
+        body["record"]["namespace"] = record.namespace
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:  # an integer past 64 bits, which orjson refuses: the standard library writes it exactly
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def _fail(message: str) -> NoReturn:
