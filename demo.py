@@ -14,7 +14,7 @@ import airbyte as ab  # noqa: E402
 from airbyte.caches import DuckDBCache  # noqa: E402
 
 from local_store import LocalStore  # noqa: E402
-from local_store.data import STREAMS  # noqa: E402
+from integration_tests.expectations import STREAMS, expected_records  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".demo"
@@ -34,7 +34,7 @@ def main() -> int:
         source.select_all_streams()
         cache = DuckDBCache(db_path=WORK / "bigcommerce.duckdb", cache_dir=WORK / "cache")
         source.read(cache=cache, force_full_refresh=True)
-        truth = store.ground_truth()
+        truth = expected_records(store, start_date=START_DATE)  # every record the store holds, as a correct sync emits it
         requests_made = store.stats()["requests"]
 
     rows = []
@@ -45,9 +45,9 @@ def main() -> int:
             count = connection.execute(text(f'SELECT COUNT(*) FROM "{stream}"')).scalar()
             rows.append((stream, count, len(truth[stream])))
     print()
-    print(f"{'stream':<16}{'rows in DuckDB':>16}{'in the store':>14}  match")
+    print(f"{'stream':<30}{'rows in DuckDB':>16}{'in the store':>14}  match")
     for stream, count, expected in rows:
-        print(f"{stream:<16}{count:>16}{expected:>14}  {'yes' if count == expected else 'NO'}")
+        print(f"{stream:<30}{count:>16}{expected:>14}  {'yes' if count == expected else 'NO'}")
     print(f"\n{requests_made} API requests; DuckDB file: {cache.db_path}")
     return 0 if all(count == expected for _, count, expected in rows) else 1
 

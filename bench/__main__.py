@@ -28,6 +28,9 @@ from local_store import LocalStore  # noqa: E402
 RESULTS = Path(__file__).parent / "results"
 START_DATE = "2015-01-01"  # everything in the local store
 LIMIT = 250
+# The streams the connector had before the catalogue grew: the scenarios that compare with earlier
+# sessions' figures sync these; "every stream" rows sync all of them.
+ORIGINAL_TEN = ("customers", "orders", "order_products", "transactions", "products", "brands", "categories", "pages", "channels", "store")
 
 
 class Run:
@@ -54,35 +57,52 @@ class Run:
         return list(latest.values())
 
 
-def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[list] = None) -> int:
-    """The requests the data needs: every page of every stream at limit=250, nothing twice. v3 says
-    which page is last; v2 needs one short page (or a 204) to know it has reached the end."""
+def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[list] = None, streams=ORIGINAL_TEN) -> int:
+    """The requests the data needs, from the stream declarations: every page of every stream at
+    limit=250 (10 for products with options or modifiers), nothing twice, one clock read. v3 says which
+    page is last; v2 needs one short page (or a 204) to know it has reached the end. A child lists its
+    parents itself and costs one request per parent when read per parent; an order whose embedded
+    products do not add up costs its /products read."""
+    from local_store.resources_orders import reports_empty_line_items
+    from source_bigcommerce.dates import parse_date
+    from source_bigcommerce.streams import BY_NAME
+    from source_bigcommerce.streams.declaration import Unpaged
+
     expected = expected_records(store, start_date)
-    if since_state:
-        from source_bigcommerce.dates import parse_date
+    cursors = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in since_state or []}
+    for name, spec in BY_NAME.items():
+        value = (cursors.get(name) or {}).get(spec.cursor or "-")
+        if value:
+            expected[name] = {k: r for k, r in expected[name].items() if parse_date(r[spec.cursor]) >= parse_date(value)}
 
-        cursors = {s["stream"]["stream_descriptor"]["name"]: s["stream"]["stream_state"] for s in since_state}
-        for stream, key in (("customers", "date_modified"), ("orders", "date_modified"), ("products", "date_modified"),
-                            ("channels", "date_modified"), ("order_products", "order_date_modified"), ("transactions", "order_date_modified")):
-            if key in (cursors.get(stream) or {}):
-                since = parse_date(cursors[stream][key])
-                expected[stream] = {k: r for k, r in expected[stream].items() if parse_date(r[key]) >= since}
+    def pages(spec, n: int, per_page: int = LIMIT) -> int:
+        if isinstance(spec.paging, Unpaged):
+            return 1
+        return n // per_page + 1 if spec.api_version == "v2" else max(1, math.ceil(n / per_page))
 
-    def v3(n: int) -> int:
-        return max(1, math.ceil(n / LIMIT))
-
-    def v2(n: int) -> int:
-        return n // LIMIT + 1
-
-    total = v3(len(expected["customers"])) + v2(len(expected["orders"])) + v3(len(expected["products"])) + 1 + 1  # channels, store
-    total += v3(len(expected["brands"])) + v3(len(expected["categories"])) + v3(len(expected["pages"]))
-    children_orders = {r["order_id"] for r in expected["order_products"].values()}
-    orders_in_window = {k for k in expected["orders"]} | children_orders
-    per_order_products: Dict[int, int] = {}
-    for record in expected["order_products"].values():
-        per_order_products[record["order_id"]] = per_order_products.get(record["order_id"], 0) + 1
-    total += sum(v2(per_order_products.get(o, 0)) for o in orders_in_window)  # order products
-    total += len(orders_in_window)  # transactions: one page (or a 204) per order
+    total = 1  # GET /v2/time: the store's clock, once per sync
+    for name in streams:
+        spec = BY_NAME[name]
+        if spec.parent is None:
+            total += pages(spec, len(expected[name]))
+            continue
+        parent = BY_NAME[spec.parent]
+        if spec.cursor and not spec.window:  # read for the parents in its own window
+            since = (cursors.get(name) or {}).get(spec.cursor)
+            parents = [r for r in expected[spec.parent].values() if not since or parse_date(r[parent.cursor]) >= parse_date(since)]
+        else:
+            parents = list(store.data.records[spec.parent].values())
+        small_pages = set(spec.parent_params.get("include", "").split(",")) & {"options", "modifiers"}
+        total += pages(parent, len(parents), 10 if small_pages else LIMIT)
+        if spec.embedded is not None:
+            if spec.fallback:  # orders whose consignments came back without their line items
+                total += sum(1 for order in parents if reports_empty_line_items(order["id"]) and int(order.get("items_total") or 0))
+            continue
+        children: Dict[Any, int] = {}
+        field = next(iter(spec.parent_fields))
+        for record in expected[name].values():
+            children[record[field]] = children.get(record[field], 0) + 1
+        total += sum(pages(spec, children.get(p["id"], 0)) if not isinstance(spec.paging, Unpaged) else 1 for p in parents)
     return total
 
 
@@ -102,7 +122,7 @@ def row(name: str, store, run: Run, fewest: int, bound: Optional[float] = None, 
 def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
     quota, window_ms = 30, 2000
     with LocalStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms, latency_ms=latency_ms) as store:
-        run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for())
+        run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for(ORIGINAL_TEN))
         requests = store.stats()["requests"]
         name = "1 quota-bound (30 req / 2 s)" + (f", {workers} workers, {latency_ms} ms latency" if workers != 8 else "")
         return row(name, store, run, fewest_requests(store), bound=requests / (quota / (window_ms / 1000)),
@@ -111,7 +131,7 @@ def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
 
 def latency_bound(scale: float, workers: int) -> dict:
     with LocalStore(seed=1, scale=scale, latency_ms=50) as store:
-        run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for())
+        run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for(ORIGINAL_TEN))
         requests = store.stats()["requests"]
         return row(f"2 latency-bound (50 ms), {workers} worker{'s' if workers > 1 else ''}", store, run, fewest_requests(store),
                    bound=requests * 0.05 / workers, note="bound = requests x 50 ms / workers")
@@ -130,7 +150,7 @@ def cpu_bound(scale: float) -> dict:
     per_record = (c1 * q2 - c2 * q1) / (r1 * q2 - r2 * q1)
     per_request = (c1 - per_record * r1) / q1
     with LocalStore(seed=1, scale=scale) as store:
-        run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
+        run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(ORIGINAL_TEN))
         result = row("3 CPU-bound (no latency, no quota)", store, run, fewest_requests(store))
     result["note"] = (f"start-up {startup:.2f} s CPU, then {1000 * per_request:.2f} ms per request + {1000 * per_record:.3f} ms per record "
                       f"(solved from a {r1}-record/{q1}-request sync and a {r2}-record/{q2}-request one)")
@@ -139,7 +159,7 @@ def cpu_bound(scale: float) -> dict:
 
 def incremental(scale: float, share: float = 0.01) -> dict:
     with LocalStore(seed=1, scale=scale) as store:
-        config, catalog = config_for(store.base_url, start_date=START_DATE), catalog_for()
+        config, catalog = config_for(store.base_url, start_date=START_DATE), catalog_for(ORIGINAL_TEN)
         first = Run("read", config, catalog)
         orders = sorted(store.data.records["orders"])
         changed = orders[:: max(1, round(1 / share))]
@@ -151,11 +171,25 @@ def incremental(scale: float, share: float = 0.01) -> dict:
                    note=f"{len(changed)} of {len(orders)} orders changed")
 
 
+def every_stream(scale: float) -> List[dict]:
+    """A first sync of every declared stream, and the requests per order of the ten original ones."""
+    from integration_tests.connector import STREAMS
+
+    rows = []
+    for streams, name in ((ORIGINAL_TEN, "6 requests per order: the ten original streams"), (STREAMS, f"7 every stream ({len(STREAMS)})")):
+        with LocalStore(seed=1, scale=scale) as store:
+            run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(streams))
+            orders = len(store.data.records["orders"])
+            rows.append(row(name, store, run, fewest_requests(store, streams=streams),
+                            note=f"{store.stats()['requests'] / orders:.2f} requests per order ({orders} orders)"))
+    return rows
+
+
 def memory(scales: List[float]) -> List[dict]:
     rows = []
     for scale in scales:
         with LocalStore(seed=1, scale=scale) as store:
-            run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for())
+            run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(ORIGINAL_TEN))
             rows.append(row(f"5 memory, store scale {scale:g}", store, run, fewest_requests(store)))
     rows[-1]["note"] = f"peak RSS {rows[-1]['rss_mb']:.0f} MB vs {rows[0]['rss_mb']:.0f} MB at {scales[-1] / scales[0]:.0f}x the data"
     return rows
@@ -168,7 +202,7 @@ def profile(scale: float) -> Path:
     with LocalStore(seed=1, scale=scale) as store, tempfile.TemporaryDirectory() as folder:
         config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
         config.write_text(json.dumps(config_for(store.base_url, start_date=START_DATE)))
-        catalog.write_text(json.dumps(catalog_for()))
+        catalog.write_text(json.dumps(catalog_for(ORIGINAL_TEN)))
         spy = Path(sys.executable).with_name("py-spy")
         subprocess.run([str(spy), "record", "--threads", "-r", "250", "-f", "raw", "-o", str(raw), "--",
                         EXECUTABLE, "read", "--config", str(config), "--catalog", str(catalog)],
@@ -211,6 +245,7 @@ def main() -> int:
     serial, parallel = latency_bound(0.3 * k, 1), latency_bound(0.3 * k, 16)
     parallel["note"] += f"; {serial['wall_s'] / parallel['wall_s']:.1f}x faster than 1 worker"
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
+    rows += every_stream(1.0 * k)
     rows += memory([1.0 * k, 10.0 * k])
     text = table(rows)
     print(text)

@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache, partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
@@ -113,8 +113,10 @@ class LocalStoreOptions:
     change_every: Optional[int] = None  # every N data requests a merchant edits something
     shuffle_ties: bool = False  # BigCommerce promises no order among equal sort keys
     suspended: bool = False  # every API request -> 503
+    clock_offset_seconds: float = 0  # the store's clock against the host's (BigCommerce's servers are not the connector's)
     strict: bool = False  # answer 400 to a query parameter the route does not model (tests use it)
     broken_routes: dict = field(default_factory=dict)  # route template (e.g. "/v3/catalog/categories") -> status it always answers
+    dropping_routes: frozenset = frozenset()  # route templates whose every answer is cut off mid-body (the connection drops)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -856,10 +858,6 @@ class Stats:
 # --------------------------------------------------------------------------------------------------
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 @dataclass
 class Answer:
     """What the HTTP layer writes: the reply, the route template for the stats, and any fault."""
@@ -927,16 +925,20 @@ class LocalStore:
     def touch(self, stream: str, key: Any) -> dict:
         """A merchant edits one record now."""
         with self.lock:
-            record = self.data.touch(stream, key, utc_now())
+            record = self.data.touch(stream, key, self.now())
             self._changed()
             return record
 
     def add(self, stream: str) -> dict:
         """A merchant (or shopper) creates one record now."""
         with self.lock:
-            record = self.data.add(stream, utc_now())
+            record = self.data.add(stream, self.now())
             self._changed()
             return record
+
+    def now(self) -> datetime:
+        """The store's clock (whole seconds, UTC): the host's, shifted by `clock_offset_seconds`."""
+        return (datetime.now(UTC) + timedelta(seconds=self.options.clock_offset_seconds)).replace(microsecond=0)
 
     def ground_truth(self) -> dict:
         """What a correct connector emits from this store: canonical records, with order link urls
@@ -1039,9 +1041,11 @@ class LocalStore:
         if broken:  # an outage of one resource, however often it is asked
             return Answer(ApiError(broken, FAULT_TITLES.get(broken, "Local store outage")).reply(), route.template, "5xx", broken)
         fault, detail = self._faults.draw()
+        if route.template in self.options.dropping_routes:
+            fault, detail = "drop", "mid_body"
         if fault == "5xx":
             return Answer(ApiError(detail, FAULT_TITLES[detail]).reply(), route.template, fault, detail)
-        request = ApiRequest(path_params, query, utc_now(), route.template.startswith("/v2/"))
+        request = ApiRequest(path_params, query, self.now(), route.template.startswith("/v2/"))
         try:
             with self.lock:
                 reply = route.serve(self, request)

@@ -151,6 +151,10 @@ def entity_svg() -> str:
     return "\n".join(out) + "\n"
 
 
+def suggested_streams() -> str:
+    return "\n".join(f"      - {spec.name}" for spec in CATALOGUE if spec.suggested)
+
+
 BLOCKS = {"streams": stream_table, "scopes": scope_table, "stream-notes": notes_table}
 
 
@@ -158,11 +162,12 @@ def rewritten(text: str) -> str:
     for name, make in BLOCKS.items():
         pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.S)
         text = pattern.sub(lambda m: m.group(1) + make() + m.group(2), text)
-    return text
+    pattern = re.compile(r"(# generated:suggested[^\n]*\n    streams:\n).*?(\n    # /generated:suggested)", re.S)
+    return pattern.sub(lambda m: m.group(1) + suggested_streams() + m.group(2), text)
 
 
 def targets() -> Dict[Path, str]:
-    wanted = {path: rewritten(path.read_text()) for path in (ROOT / "README.md", ROOT / "docs" / "bigcommerce.md")}
+    wanted = {path: rewritten(path.read_text()) for path in (ROOT / "README.md", ROOT / "docs" / "bigcommerce.md", ROOT / "metadata.yaml")}
     wanted[ROOT / "docs" / "streams.svg"] = entity_svg()
     return wanted
 

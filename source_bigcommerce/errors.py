@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -59,7 +59,8 @@ def _resolution(action: ResponseAction, failure: Optional[FailureType], message:
 
 
 def missing_scope_message(stream: str, scope: str) -> str:
-    return f"Skipping stream '{stream}': the access token lacks the '{scope}' scope (403). Add that read-only scope to the API account to sync it."
+    return (f"Stream '{stream}' cannot be read: the access token lacks the '{scope}' scope (403). Add that read-only scope to the "
+            "store's API account, or deselect the stream.")
 
 
 def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_hash: str = "") -> dict:
@@ -70,7 +71,7 @@ def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_h
         **DEFAULT_ERROR_MAPPING,
         401: _resolution(ResponseAction.FAIL, FailureType.config_error,
                          "BigCommerce rejected the access token (401): check `access_token`, or create a new API account token in the store's control panel."),
-        403: _resolution(ResponseAction.IGNORE, None, missing_scope_message(stream, scope)),
+        403: _resolution(ResponseAction.FAIL, FailureType.config_error, missing_scope_message(stream, scope)),
         404: (_resolution(ResponseAction.IGNORE, None, f"Stream '{stream}': the parent record was deleted while syncing (404); nothing to read for it.")
               if missing_parent_is_fine else
               _resolution(ResponseAction.FAIL, FailureType.config_error,
@@ -98,7 +99,7 @@ class BigCommerceErrorHandler(HttpStatusErrorHandler):
     never read as an empty page (that ended earlier connectors' syncs with records missing)."""
 
     def __init__(self, stream: str, scope: str, missing_parent_is_fine: bool = False, store_hash: str = "",
-                 stats: Optional[SyncStats] = None) -> None:
+                 stats: Optional[SyncStats] = None, on_forbidden: Optional[Callable[[], None]] = None) -> None:
         super().__init__(
             logger=logging.getLogger("airbyte"),
             error_mapping=error_mapping(stream, scope, missing_parent_is_fine, store_hash),
@@ -107,9 +108,12 @@ class BigCommerceErrorHandler(HttpStatusErrorHandler):
         )
         self._stream = stream
         self._stats = stats
+        self._on_forbidden = on_forbidden
 
     def interpret_response(self, response_or_exception: Union[requests.Response, Exception, None] = None) -> ErrorResolution:
         resolution = self._interpret(response_or_exception)
+        if self._on_forbidden is not None and isinstance(response_or_exception, requests.Response) and response_or_exception.status_code == 403:
+            self._on_forbidden()  # one 403 is enough: the stream asks no more (one request per parent otherwise)
         if self._stats is not None:  # called once per answer (or dropped connection): count it
             action = resolution.response_action
             self._stats.answered(self._stream, retried=action in (ResponseAction.RETRY, ResponseAction.RATE_LIMITED),

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
-from airbyte_cdk.models import (AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, Level, SyncMode,
+from airbyte_cdk.models import (AirbyteCatalog, AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, Level, SyncMode,
                                 Type)
 from airbyte_cdk.sources.concurrent_source.concurrent_source import ConcurrentSource
 from airbyte_cdk.sources.concurrent_source.thread_pool_manager import ThreadPoolManager
@@ -28,7 +28,7 @@ from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from .check import check_store
+from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
@@ -100,6 +100,18 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
             return False, error.message
         _warn_if_future(settings)
         return check_store(settings, logger)
+
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        """Only the streams the token can read (one cheap probe per scope), so none is selected that cannot work."""
+        catalog = super().discover(logger, config)
+        readable, problem = readable_scopes(BigCommerceConfig.from_mapping(config))
+        if problem is None and not readable:
+            problem = "The access token can read none of the streams (403 on every scope): check `access_token` and its API account's scopes."
+        if problem:
+            raise AirbyteTracedException(message=problem, internal_message=problem, failure_type=FailureType.config_error)
+        names = {spec.name for spec in CATALOGUE if spec.scope in readable}
+        catalog.streams = [stream for stream in catalog.streams if stream.name in names]
+        return catalog
 
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)

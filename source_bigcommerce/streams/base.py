@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 from .. import __version__
 from ..config import MAX_WORKERS, BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
-from ..errors import BigCommerceErrorHandler, RateLimitBackoff, missing_scope_message, take_decoded_body
+from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_body
 from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
 from ..stats import SyncStats
 from .declaration import Spec
@@ -102,7 +102,11 @@ class BigCommerceStream(HttpStream):
         return {"timeout": TIMEOUT_SECONDS}
 
     def get_error_handler(self) -> BigCommerceErrorHandler:
-        return BigCommerceErrorHandler(self.reported_as, self.scope, self.spec.per_parent, self.config.store_hash, self.stats)
+        return BigCommerceErrorHandler(self.reported_as, self.scope, self.spec.per_parent, self.config.store_hash, self.stats,
+                                       on_forbidden=self._forbid)
+
+    def _forbid(self) -> None:
+        self.forbidden = True
 
     def get_backoff_strategy(self) -> RateLimitBackoff:
         return RateLimitBackoff()
@@ -149,10 +153,7 @@ class BigCommerceStream(HttpStream):
 
     def parse_response(self, response: requests.Response, *, stream_slice: Optional[Mapping[str, Any]] = None,
                        **_: Any) -> Iterable[Mapping[str, Any]]:
-        if not response.ok:  # an ignored 403 (missing scope) or 404 (parent gone): nothing to read here
-            if response.status_code == 403 and not self.forbidden:
-                self.forbidden = True
-                self.logger.warning(missing_scope_message(self.name, self.scope))
+        if not response.ok:  # an ignored 404 (a parent deleted while we read): nothing to read here
             return
         sent = dict(parse_qsl(urlsplit(response.request.url).query))
         paginator = self.paginator(stream_slice)

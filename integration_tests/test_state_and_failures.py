@@ -1,0 +1,151 @@
+"""State that can be trusted and failures that end: the settling bound, the store's clock, records out
+of order, page shifts under deletes, and requests that die by exception.
+
+In-process through airbyte-cdk's `entrypoint_wrapper`, against the local store (real HTTP) or, for
+answers the local store never gives, against airbyte-cdk's `HttpMocker`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
+from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest, HttpResponse
+
+from local_store import LocalStore
+from source_bigcommerce.cursors import SETTLING_TIME
+from source_bigcommerce.dates import format_date, parse_date
+from source_bigcommerce.source import SourceBigCommerce
+
+from .connector import catalog_for, config_for, run_connector
+from .expectations import by_key, expected_records
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def no_backoff_sleep(monkeypatch):
+    """The CDK's retry waits, skipped: the retry policy itself is the shipped one."""
+    import airbyte_cdk.sources.streams.http.rate_limiting as rate_limiting
+
+    class NoWait:
+        def __getattr__(self, name):
+            return getattr(__import__("time"), name)
+
+        @staticmethod
+        def sleep(seconds):
+            pass
+
+    monkeypatch.setattr(rate_limiting, "time", NoWait())
+
+
+def sync(config, streams, state=None, mode="incremental"):
+    catalog = ConfiguredAirbyteCatalogSerializer.load(catalog_for(streams, mode=mode))
+    return read(SourceBigCommerce(catalog, config, state), config, catalog, state)
+
+
+def last_state(output, stream):
+    states = [m.state for m in output.state_messages if m.state.stream.stream_descriptor.name == stream]
+    return states[-1].stream.stream_state.__dict__ if states else None
+
+
+def test_given_one_worker_and_a_stream_whose_every_answer_drops_when_synced_then_it_fails_the_others_finish_and_the_sync_ends(
+        store, no_backoff_sleep):
+    store.options.dropping_routes = frozenset({"/v3/catalog/brands"})
+    output = sync(config_for(store.base_url, num_workers=1), ["brands", "pages", "store", "categories"], mode="full_refresh")
+
+    errors = [m.trace.error for m in output.errors]
+    assert [e.stream_descriptor.name for e in errors if e.stream_descriptor] == ["brands"]
+    assert errors[0].failure_type.value == "transient_error" and "brands" in errors[0].message
+    assert {m.record.stream for m in output.records} == {"pages", "store", "categories"}
+    brand_requests = [e for e in store.request_log() if e["path"].endswith("/v3/catalog/brands")]
+    assert len(brand_requests) == 9, "one try and eight retries, each a dropped connection"
+
+
+def test_given_a_record_edited_a_minute_ago_when_synced_then_the_state_still_keeps_the_settling_allowance(store):
+    order_id = next(iter(store.data.records["orders"]))
+    store.touch("orders", order_id)  # its date_modified is the store's "now"
+
+    output = sync(config_for(store.base_url), ["orders"])
+
+    assert order_id in {m.record.data["id"] for m in output.records}
+    state = parse_date(last_state(output, "orders")["date_modified"])
+    assert state <= store.now() - SETTLING_TIME, f"state {state} gives the newest records no settling allowance"
+
+
+def test_given_a_store_clock_an_hour_behind_the_host_when_synced_twice_then_an_edit_between_them_is_read():
+    with LocalStore(seed=7, scale=0.25, strict=True, clock_offset_seconds=-3600) as store:
+        config = config_for(store.base_url)
+        first = sync(config, ["orders"])
+        state = last_state(first, "orders")
+        assert parse_date(state["date_modified"]) <= store.now() - SETTLING_TIME, "the window must end at the store's clock"
+
+        edited = store.touch("orders", next(iter(store.data.records["orders"])))
+        second = sync(config, ["orders"], state=_state_list(first))
+
+        assert edited["id"] in {m.record.data["id"] for m in second.records}, "an edit made after the first sync was skipped"
+
+
+def _state_list(output):
+    latest = {}
+    for message in output.state_messages:
+        latest[message.state.stream.stream_descriptor.name] = message.state
+    return list(latest.values())
+
+
+BASE = "https://api.bigcommerce.com/stores/abc123"
+CONFIG = {"store_hash": "abc123", "access_token": "t0ken", "start_date": "2024-01-01T00:00:00Z"}
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def _time(http_mocker):
+    http_mocker.get(HttpRequest(f"{BASE}/v2/time"), HttpResponse(json.dumps({"time": int(NOW.timestamp())})))
+
+
+def _order(oid, moment):
+    return {"id": oid, "date_modified": moment.strftime("%a, %d %b %Y %H:%M:%S +0000"), "date_created": "", "date_shipped": ""}
+
+
+@HttpMocker()
+def test_given_orders_answered_out_of_date_order_when_synced_then_the_stream_fails_and_the_state_stays_behind(http_mocker):
+    _time(http_mocker)
+    late, early = NOW - timedelta(days=2), NOW - timedelta(days=9)
+    http_mocker.get(HttpRequest(f"{BASE}/v2/orders", query_params={
+        "limit": "250", "min_date_modified": "2024-01-01T00:00:00+00:00", "max_date_modified": format_date(NOW),
+        "sort": "date_modified:asc"}), HttpResponse(json.dumps([_order(1, early), _order(2, late), _order(3, early)])))
+
+    output = sync(CONFIG, ["orders"])
+
+    errors = [m.trace.error for m in output.errors]
+    assert errors and "order" in errors[0].message.lower() and errors[0].failure_type.value == "system_error"
+    state = last_state(output, "orders") or {}
+    assert not state.get("date_modified") or parse_date(state["date_modified"]) <= early, "state moved past records not read"
+
+
+@HttpMocker()
+def test_given_a_brand_deleted_between_pages_when_synced_then_the_next_page_starts_after_the_last_id_read(http_mocker):
+    first_page = [{"id": i, "name": f"b{i}"} for i in range(1, 251)]
+    http_mocker.get(HttpRequest(f"{BASE}/v3/catalog/brands", query_params={"limit": "250"}),
+                    HttpResponse(json.dumps({"data": first_page, "meta": {"pagination": {"total": 300, "current_page": 1, "total_pages": 2}}})))
+    # Brand 3 was deleted meanwhile: by page number, page 2 would now start at id 252 and skip 251.
+    http_mocker.get(HttpRequest(f"{BASE}/v3/catalog/brands", query_params={"limit": "250", "id:greater": "250"}),
+                    HttpResponse(json.dumps({"data": [{"id": i, "name": f"b{i}"} for i in range(251, 301)],
+                                             "meta": {"pagination": {"total": 49, "current_page": 1, "total_pages": 1}}})))
+
+    output = sync(CONFIG, ["brands"], mode="full_refresh")
+
+    assert not output.errors
+    assert [m.record.data["id"] for m in output.records] == list(range(1, 301))
+
+
+def test_given_a_full_sync_through_the_cli_then_null_fields_arrive_as_keys_with_null(store):
+    run = run_connector("read", config_for(store.base_url), catalog_for(["orders", "transactions", "products"], mode="full_refresh"))
+    expected = expected_records(store)
+    for stream in ("orders", "transactions", "products"):
+        got = by_key(stream, run.records[stream])
+        nulls = sum(value is None for record in got.values() for value in record.values())
+        assert nulls > 0, f"{stream}: no top-level null arrived"
+        assert got == expected[stream], f"{stream}: every key BigCommerce sends must arrive, nulls included"
