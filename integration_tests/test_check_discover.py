@@ -4,13 +4,13 @@ import pytest
 
 from local_store import LocalStore
 
+from source_bigcommerce.streams import CATALOGUE
+
 from .connector import STREAMS, config_for, run_connector
 
-ALL_SCOPES = frozenset({
-    "store_v2_customers_read_only", "store_v2_orders_read_only", "store_v2_transactions_read_only",
-    "store_v2_products_read_only", "store_v2_content_read_only", "store_channel_settings_read_only",
-    "store_v2_information_read_only",
-})
+ALL_SCOPES = frozenset(spec.scope.name for spec in CATALOGUE)
+NARROW = ALL_SCOPES - {"store_v2_orders_read_only", "store_v2_transactions_read_only"}
+NEEDS_ORDERS = {spec.name for spec in CATALOGUE if spec.scope.name in ALL_SCOPES - NARROW}
 
 
 def connection_status(run):
@@ -47,15 +47,29 @@ def test_given_suspended_store_when_check_then_fails_saying_so(store):
     assert "suspended or in maintenance" in status["message"]
 
 
-def test_given_token_without_some_scopes_when_check_then_names_those_streams_and_scopes():
-    scopes = ALL_SCOPES - {"store_v2_customers_read_only", "store_v2_transactions_read_only"}
-    with LocalStore(scale=0.05, tokens={"narrow": scopes}) as store:
-        status = connection_status(run_connector("check", config_for(store.base_url, access_token="narrow")))
+def test_given_token_without_the_orders_and_transactions_scopes_when_check_then_succeeds_and_logs_what_it_cannot_read():
+    with LocalStore(scale=0.05, tokens={"narrow": NARROW}) as store:
+        run = run_connector("check", config_for(store.base_url, access_token="narrow"))
 
-    assert status["status"] == "FAILED"
-    assert "customers need 'store_v2_customers_read_only'" in status["message"]
-    assert "transactions need 'store_v2_transactions_read_only'" in status["message"]
-    assert "orders" not in status["message"].replace("transactions", "")
+    assert connection_status(run)["status"] == "SUCCEEDED"
+    [notice] = [m["log"]["message"] for m in run.of_type("LOG") if "cannot read" in m["log"]["message"]]
+    assert "store_v2_orders_read_only" in notice and "store_v2_transactions_read_only" in notice
+    assert all(name in notice for name in NEEDS_ORDERS) and "customers" not in notice
+
+
+def test_given_token_that_can_read_nothing_when_check_then_fails_naming_the_access_token():
+    with LocalStore(scale=0.05, tokens={"empty": frozenset()}) as store:
+        status = connection_status(run_connector("check", config_for(store.base_url, access_token="empty")))
+
+    assert status["status"] == "FAILED" and "access_token" in status["message"]
+
+
+def test_given_token_without_some_scopes_when_discover_then_only_the_streams_it_can_read():
+    with LocalStore(scale=0.05, tokens={"narrow": NARROW}) as store:
+        run = run_connector("discover", config_for(store.base_url, access_token="narrow"))
+
+    names = {s["name"] for s in run.of_type("CATALOG")[0]["catalog"]["streams"]}
+    assert names == set(STREAMS) - NEEDS_ORDERS and NEEDS_ORDERS
 
 
 def test_given_unreachable_api_when_check_then_fails_naming_the_url():
@@ -65,20 +79,19 @@ def test_given_unreachable_api_when_check_then_fails_naming_the_url():
     assert "Could not reach BigCommerce at http://127.0.0.1:9" in status["message"]
 
 
-def test_discover_lists_ten_streams_with_keys_cursors_and_modes(store):
+def test_discover_lists_every_stream_with_keys_cursors_and_modes(store):
     run = run_connector("discover", config_for(store.base_url))
 
     streams = {s["name"]: s for s in run.of_type("CATALOG")[0]["catalog"]["streams"]}
-    assert sorted(streams) == sorted(STREAMS)
-    cursors = {"customers": "date_modified", "orders": "date_modified", "products": "date_modified", "channels": "date_modified",
-               "order_products": "order_date_modified", "transactions": "order_date_modified"}
-    for name, stream in streams.items():
-        assert stream["source_defined_primary_key"] == [["id"]]
-        assert stream["json_schema"]["properties"]["id"]
-        if name in cursors:
+    assert list(streams) == list(STREAMS) and len(streams) >= 50
+    for spec in CATALOGUE:
+        stream = streams[spec.name]
+        assert stream["source_defined_primary_key"] == [[k] for k in spec.primary_key]
+        assert all(k in stream["json_schema"]["properties"] for k in spec.primary_key)
+        if spec.cursor:
             assert stream["supported_sync_modes"] == ["full_refresh", "incremental"]
             assert stream["source_defined_cursor"] is True
-            assert stream["default_cursor_field"] == [cursors[name]]
+            assert stream["default_cursor_field"] == [spec.cursor]
         else:
             assert stream["supported_sync_modes"] == ["full_refresh"]
             assert "default_cursor_field" not in stream

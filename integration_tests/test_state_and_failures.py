@@ -109,8 +109,12 @@ def _order(oid, moment):
     return {"id": oid, "date_modified": moment.strftime("%a, %d %b %Y %H:%M:%S +0000"), "date_created": "", "date_shipped": ""}
 
 
-@HttpMocker()
-def test_given_orders_answered_out_of_date_order_when_synced_then_the_stream_fails_and_the_state_stays_behind(http_mocker):
+def test_given_orders_answered_out_of_date_order_when_synced_then_the_stream_fails_and_the_state_stays_behind():
+    with HttpMocker() as http_mocker:
+        _out_of_order(http_mocker)
+
+
+def _out_of_order(http_mocker):
     _time(http_mocker)
     late, early = NOW - timedelta(days=2), NOW - timedelta(days=9)
     http_mocker.get(HttpRequest(f"{BASE}/v2/orders", query_params={
@@ -125,8 +129,12 @@ def test_given_orders_answered_out_of_date_order_when_synced_then_the_stream_fai
     assert not state.get("date_modified") or parse_date(state["date_modified"]) <= early, "state moved past records not read"
 
 
-@HttpMocker()
-def test_given_a_brand_deleted_between_pages_when_synced_then_the_next_page_starts_after_the_last_id_read(http_mocker):
+def test_given_a_brand_deleted_between_pages_when_synced_then_the_next_page_starts_after_the_last_id_read():
+    with HttpMocker() as http_mocker:
+        _deleted_between_pages(http_mocker)
+
+
+def _deleted_between_pages(http_mocker):
     first_page = [{"id": i, "name": f"b{i}"} for i in range(1, 251)]
     http_mocker.get(HttpRequest(f"{BASE}/v3/catalog/brands", query_params={"limit": "250"}),
                     HttpResponse(json.dumps({"data": first_page, "meta": {"pagination": {"total": 300, "current_page": 1, "total_pages": 2}}})))

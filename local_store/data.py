@@ -214,6 +214,9 @@ class StoreData:
         stamp, rng = iso(now), self._rng
         if stream == "orders":
             self._touch_order(rec, now)
+            from .resources_orders import follow_order_edit
+
+            follow_order_edit(self, rec)
         elif stream == "order_products":
             self._change_quantity(rec, +1)
             self.touch("orders", rec["order_id"], now)
@@ -263,6 +266,9 @@ class StoreData:
             else:
                 rec = self._transaction(rng, order, "capture", cents(order["total_inc_tax"]), now)
             order["date_modified"] = iso(now)
+            from .resources_orders import follow_order_edit
+
+            follow_order_edit(self, order)
             return copy.deepcopy(rec)
         if stream == "store":
             raise ValueError("a store has exactly one store record")
@@ -271,6 +277,10 @@ class StoreData:
             rec = self._customer(rng, new_id, now, now)
         elif stream == "orders":
             rec = self._order(rng, new_id, now, now, status_id=11)
+            self.records[stream][new_id] = rec
+            from .resources_orders import follow_order_edit
+
+            follow_order_edit(self, rec)
         elif stream == "products":
             rec = self._product(rng, new_id, now, now)
         elif stream == "brands":

@@ -582,3 +582,15 @@ RESOURCES = (
     Resource("order_refunds", "/v3/orders/payment_actions/refunds", ORDERS_SCOPE, V3, generate_order_refunds,
              filters=REFUND_FILTERS),
 )
+
+
+def follow_order_edit(data: "StoreData", order: dict) -> None:
+    """A merchant edit of an order (quantities, shipping) changes what its shipping addresses count:
+    keep /shipping_addresses in step with the consignments, which are worked out at each request."""
+    addresses = data.records.setdefault("order_shipping_addresses", {})
+    for aid, lines in _partition(data, order)["shipping"].items():
+        if aid not in addresses:  # an order created after the store was built
+            addresses[aid] = {**_fallback_address(data, order, aid),
+                              "shipping_quotes": _link(data, f"/orders/{order['id']}/shipping_addresses/{aid}/shipping_quotes")}
+        addresses[aid]["items_total"] = sum(line["quantity"] for line in lines)
+        addresses[aid]["items_shipped"] = sum(line["quantity_shipped"] for line in lines)

@@ -114,7 +114,7 @@ class LocalStoreOptions:
     shuffle_ties: bool = False  # BigCommerce promises no order among equal sort keys
     suspended: bool = False  # every API request -> 503
     clock_offset_seconds: float = 0  # the store's clock against the host's (BigCommerce's servers are not the connector's)
-    strict: bool = False  # answer 400 to a query parameter the route does not model (tests use it)
+    strict: bool = True  # answer 400 to a query parameter the route does not model (BigCommerce ignores it; a test should not)
     broken_routes: dict = field(default_factory=dict)  # route template (e.g. "/v3/catalog/categories") -> status it always answers
     dropping_routes: frozenset = frozenset()  # route templates whose every answer is cut off mid-body (the connection drops)
 

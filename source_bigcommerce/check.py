@@ -65,8 +65,11 @@ def readable_scopes(config: BigCommerceConfig) -> Tuple[Set[Scope], Optional[str
         for scope, (path, _) in probes().items():
             if " -> " in path:
                 parent_path, child_path = path.split(" -> ")
-                first = _first_id(get(parent_path))
-                if first is None:  # no parent to ask about: nothing this scope could read yet either
+                parents = get(parent_path)
+                if not parents.ok:  # its children are reached through a parent the token cannot list
+                    continue
+                first = _first_id(parents)
+                if first is None:  # no parent to ask about yet: nothing says the scope is missing
                     readable.add(scope)
                     continue
                 path = child_path.format(parent_id=first)

@@ -126,6 +126,22 @@ class BigCommerceBudget(HttpAPIBudget):
             return 0 if response.status_code == 429 else None
 
 
+class InFlightLimit:
+    """At most `limit` requests on the wire at once, across every stream: a request holds its slot from
+    before it waits for the quota until its answer or its exception (`finally`), so no slot can be
+    left held by a request that died."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def around(self, send: Callable[..., Any]) -> Callable[..., Any]:
+        def bounded_send(*args: Any, **kwargs: Any) -> Any:
+            with self._slots:
+                return send(*args, **kwargs)
+
+        return bounded_send
+
+
 class QuotaWindowPolicy(FixedWindowCallRatePolicy):
     """The CDK's fixed window, told the calls available both ways, and the store's quota and window
     length, so a window that starts before any answer speaks of it opens with the right quota and

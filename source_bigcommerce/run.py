@@ -10,7 +10,7 @@ from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteM
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.logger import PRINT_BUFFER, is_platform_debug_log_enabled
 
 from .config import BigCommerceConfig, ConfigError
 from .source import SourceBigCommerce
@@ -89,7 +89,9 @@ def _read_lines(entrypoint: AirbyteEntrypoint, parsed_args: Any) -> Iterator[str
     """What `AirbyteEntrypoint.run` does for `read`, except that records are serialized here: the CDK's
     protocol serializer omits every top-level key whose value is null, and a consumer cannot tell a
     null from a field the connector does not send. Every other message is written by the CDK."""
-    entrypoint.logger.setLevel(logging.DEBUG if getattr(parsed_args, "debug", False) else logging.INFO)
+    level = logging.DEBUG if getattr(parsed_args, "debug", False) or is_platform_debug_log_enabled() else logging.INFO
+    entrypoint.logger.setLevel(level)
+    logging.getLogger("airbyte").setLevel(level)
     source = entrypoint.source
     source_spec = source.spec(entrypoint.logger)
     try:

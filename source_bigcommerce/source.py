@@ -33,7 +33,7 @@ from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
 from .partitions import EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, sync_window
-from .rate_limit import BigCommerceBudget
+from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
@@ -65,9 +65,11 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         workers = _workers(config)
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
-        # One thread per request in flight. A generator waits while too many partitions are pending, so
-        # at least one thread beyond the generators is always left to read them.
-        threads = max(workers, GENERATORS + 1)
+        # Readers get `num_workers` threads of their own and generators (which list parents) two more,
+        # so a generator waiting for pending partitions never starves the readers it waits on. The
+        # requests on the wire are capped at `num_workers` by `InFlightLimit`, whatever the threads.
+        self._workers = workers
+        threads = workers + GENERATORS
         super().__init__(ConcurrentSource(
             threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workerpool"), LOGGER,
                                          # Generators wait while this many partitions are pending: memory stays flat.
@@ -117,7 +119,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog,
-                         BigCommerceBudget(), self._stats)  # one quota for every stream and worker; one tally
+                         BigCommerceBudget(), self._stats, InFlightLimit(self._workers))  # one quota, one cap, one tally
         return [layout.build(spec) for spec in CATALOGUE]
 
 
@@ -125,9 +127,10 @@ class _Layout:
     """Builds each declared stream: the stream object, its partitions and cursor, in the framework's facade."""
 
     def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
-                 catalog: Optional[ConfiguredAirbyteCatalog], budget: BigCommerceBudget, stats: SyncStats) -> None:
+                 catalog: Optional[ConfiguredAirbyteCatalog], budget: BigCommerceBudget, stats: SyncStats,
+                 in_flight: InFlightLimit) -> None:
         self.settings, self.state_manager, self.repository = settings, state_manager, repository
-        self.budget, self.stats = budget, stats
+        self.budget, self.stats, self.in_flight = budget, stats, in_flight
         self.modes = None if catalog is None else {c.stream.name: c.sync_mode for c in catalog.streams}
         self._now: Optional[datetime] = None
         self._clock_lock = threading.Lock()
@@ -141,7 +144,8 @@ class _Layout:
             return self._now
 
     def stream(self, spec: Spec, reported_as: Optional[str] = None) -> BigCommerceStream:
-        return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as)
+        return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as,
+                                 in_flight=self.in_flight)
 
     def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
         incremental = self.modes is None or self.modes.get(name) == SyncMode.incremental

@@ -167,7 +167,8 @@ CATALOGUE = (
          paging=ByDate(V3_CATALOG), params={"include": "variants,images,custom_fields"},
          notes="Date keyset paging like orders. A variant edit does not bump its product's date_modified: sync product_variants."),
     Spec("product_variants", "v3/catalog/variants", PRODUCTS, f"{DOCS}/rest-catalog/product-variants#get-all-product-variants",
-         paging=V3_BY_ID, notes="Full refresh: variants have no change marker, and an edit leaves the product's date_modified alone."),
+         notes="Full refresh: variants have no change marker, and an edit leaves the product's date_modified alone. Page numbers "
+               "(the endpoint has no id keyset): a variant deleted mid-sync can shift one past a page boundary."),
     Spec("product_images", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products/images#get-all-product-images",
          parent="products", parent_params={"include": "images"}, embedded=embedded("images"), parent_fields=PRODUCT_CHILD,
          notes="From `include=images`, full refresh: whether an image edit bumps the product's date_modified is not documented."),
