@@ -80,3 +80,9 @@ def _quotes_as_consignments_link_them(store, addresses: Dict[Any, dict]) -> None
 
 def by_key(stream: str, records) -> Dict[Any, dict]:
     return {key_of(stream, r): r for r in records}
+
+
+def without_top_level_nulls(records: Dict[Any, dict]) -> Dict[Any, dict]:
+    """For in-process reads (airbyte-cdk's entrypoint_wrapper), whose messages go through the CDK's
+    serializer, which drops top-level nulls; the connector's own CLI output keeps them."""
+    return {k: {f: v for f, v in r.items() if v is not None} for k, r in records.items()}

@@ -47,7 +47,7 @@ from source_bigcommerce.dates import parse_date
 from source_bigcommerce.source import SourceBigCommerce
 
 from .connector import config_for
-from .expectations import expected_records, key_of
+from .expectations import expected_records, key_of, without_top_level_nulls
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCEPTANCE = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())["acceptance_tests"]
@@ -205,6 +205,7 @@ class TestSourceBigCommerce(SourceTestSuiteBase):
         got = records_by_stream(output)
         expected = expected_records(local_store, start_date=config["start_date"])
         for stream in stream_names(entry["configured_catalog_path"]):
+            expected[stream] = without_top_level_nulls(expected[stream])  # read in-process, through the CDK's serializer
             records = got.get(stream, [])
             by_key = {key_of(stream, r): r for r in records}
             assert len(by_key) == len(records), f"{stream}: a record was emitted twice"

@@ -212,7 +212,8 @@ def test_given_an_equality_filter_then_only_matching_orders(store, param, field)
     assert read_all_v2(store, "/v2/orders", {param: value}) == expected
 
 
-def test_given_an_unsupported_param_then_it_is_ignored(store):
+def test_given_lenient_mode_and_an_unsupported_param_then_it_is_ignored_as_bigcommerce_does(store):
+    store.options.strict = False
     plain = get(store, "/v2/orders", {"limit": 30}).json()
     assert get(store, "/v2/orders", {"limit": 30, "colour": "red", "date_modified:min": "2030-01-01"}).json() == plain
     # v3 spelling on v2 is ignored; v2 spelling on v3 is ignored.
@@ -337,7 +338,15 @@ def test_given_brand_filters_and_name_sort_then_matching_brands_in_order(store):
     assert ids(get(store, "/v3/catalog/brands", {"name:like": needle})) == sorted(b["id"] for b in brands if needle in b["name"].casefold())
 
 
+def test_given_strict_mode_and_a_param_the_route_does_not_model_then_400_naming_it(store):
+    answer = get(store, "/v2/orders", {"limit": 30, "date_modified:min": "2030-01-01"})
+    assert answer.status_code == 400 and "date_modified:min" in answer.json()["title"]
+    assert get(store, "/v3/catalog/variants", {"id:greater": 5}).status_code == 400, "variants have no id keyset"
+    assert get(store, "/v3/catalog/brands", {"id:greater": 5}).status_code == 200
+
+
 def test_given_categories_then_sort_is_ascending_only_and_direction_is_ignored(store):
+    store.options.strict = False  # `direction` is not a categories parameter: BigCommerce ignores it
     by_name = ids(get(store, "/v3/catalog/categories", {"sort": "name"}))
     records = store.data.records["categories"]
     assert [records[i]["name"].casefold() for i in by_name] == sorted(r["name"].casefold() for r in records.values())
@@ -347,6 +356,7 @@ def test_given_categories_then_sort_is_ascending_only_and_direction_is_ignored(s
 
 
 def test_given_channels_then_date_and_status_filters_apply_and_sort_is_ignored(store):
+    store.options.strict = False  # channels take no `sort`: BigCommerce ignores it
     channels = canonical(store, "channels")
     assert ids(get(store, "/v3/channels"))[0] == 1, "the default storefront is always there"
     assert ids(get(store, "/v3/channels", {"sort": "name:desc"})) == sorted(c["id"] for c in channels)
@@ -653,7 +663,7 @@ def test_given_admin_endpoints_then_stats_log_truth_touch_add_and_reset_work_ove
 
 def test_given_the_cli_then_it_prints_one_url_line_and_serves_until_terminated():
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstore", "--port", "0", "--seed", "1", "--scale", "0.2", "--latency-ms", "5", "--quota", "150"],
+        [sys.executable, "-m", "local_store", "--port", "0", "--seed", "1", "--scale", "0.2", "--latency-ms", "5", "--quota", "150"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -117,6 +117,7 @@ class LocalStoreOptions:
     strict: bool = True  # answer 400 to a query parameter the route does not model (BigCommerce ignores it; a test should not)
     broken_routes: dict = field(default_factory=dict)  # route template (e.g. "/v3/catalog/categories") -> status it always answers
     dropping_routes: frozenset = frozenset()  # route templates whose every answer is cut off mid-body (the connection drops)
+    broken_paths: dict = field(default_factory=dict)  # one resource's path (e.g. "/v3/orders/142/transactions") -> status it always answers
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1037,7 +1038,8 @@ class LocalStore:
 
     def _answer_data(self, route: Route, path_params: Mapping[str, str], query: Mapping[str, str]) -> Answer:
         self._inject_change_if_due()
-        broken = self.options.broken_routes.get(route.template)
+        path = route.template.replace("{id}", path_params.get("id", "{id}"))
+        broken = self.options.broken_routes.get(route.template) or self.options.broken_paths.get(path)
         if broken:  # an outage of one resource, however often it is asked
             return Answer(ApiError(broken, FAULT_TITLES.get(broken, "Local store outage")).reply(), route.template, "5xx", broken)
         fault, detail = self._faults.draw()

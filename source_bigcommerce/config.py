@@ -17,6 +17,11 @@ DEFAULT_API_URL = "https://api.bigcommerce.com"
 DEFAULT_WORKERS = 8
 MAX_WORKERS = 32
 _STORE_HASH = re.compile(r"^[A-Za-z0-9]+$")
+# BigCommerce's store hashes are about 10 letters and digits and its access tokens 31: these limits
+# leave room for format changes and still refuse a pasted URL, file or page before any request.
+MAX_STORE_HASH = 32
+MAX_TOKEN = 256
+_TOKEN = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces
 
 
 class ConfigError(AirbyteTracedException):
@@ -45,13 +50,19 @@ class BigCommerceConfig:
         if not store_hash:
             problems.append("`store_hash` is required: the store's API hash, e.g. `abc123de` from https://api.bigcommerce.com/stores/abc123de/v3/.")
         elif not _STORE_HASH.match(store_hash):
-            problems.append(f"`store_hash` must be only the store's hash (letters and digits, e.g. `abc123de`), not a URL or path: got {store_hash!r}.")
+            problems.append(f"`store_hash` must be only the store's hash (letters and digits, e.g. `abc123de`), not a URL or path: got {store_hash[:80]!r}.")
+        elif len(store_hash) > MAX_STORE_HASH:
+            problems.append(f"`store_hash` is {len(store_hash)} characters long; a store hash has at most {MAX_STORE_HASH} (e.g. `abc123de`).")
 
         token = _text(config, "access_token")
         if not token:
             problems.append("`access_token` is required: the API account's access token from the store's control panel.")
         elif any(c.isspace() for c in token):
             problems.append("`access_token` contains spaces or line breaks: paste the token alone.")
+        elif len(token) > MAX_TOKEN:
+            problems.append(f"`access_token` is {len(token)} characters long; BigCommerce's tokens are far shorter (at most {MAX_TOKEN} accepted): paste the token alone.")
+        elif not _TOKEN.match(token):
+            problems.append("`access_token` contains characters no BigCommerce token has (only printable ASCII): paste the token alone.")
 
         start_text = _text(config, "start_date")
         start_date = None

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any, Callable, Optional, Union
 
 import requests
+from urllib.parse import urlsplit
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, HttpStatusErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
@@ -133,6 +134,10 @@ class BigCommerceErrorHandler(HttpStatusErrorHandler):
                 title = api_title(response_or_exception)
                 if title:
                     resolution = _resolution(resolution.response_action, resolution.failure_type, f"{resolution.error_message} BigCommerce says: {title}")
+            if resolution.error_message and resolution.response_action != ResponseAction.SUCCESS and response_or_exception.request is not None:
+                # Which resource failed: for a child read per parent, the path names the parent (an order's id).
+                path = urlsplit(response_or_exception.request.url or "").path
+                resolution = _resolution(resolution.response_action, resolution.failure_type, f"{resolution.error_message} (GET {path})")
         return resolution
 
 
