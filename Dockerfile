@@ -22,4 +22,4 @@ ENV AIRBYTE_ENTRYPOINT="python /airbyte/integration_code/main.py"
 ENTRYPOINT ["python", "/airbyte/integration_code/main.py"]
 
 LABEL io.airbyte.name=airbyte/source-bigcommerce
-LABEL io.airbyte.version=0.1.0
+LABEL io.airbyte.version=0.2.0

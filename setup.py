@@ -2,8 +2,8 @@ from setuptools import find_packages, setup
 
 setup(
     name="source-bigcommerce",
-    version="0.1.0",
-    description="Airbyte source connector for BigCommerce: customers, orders, order products, transactions, catalog, content, channels and store information.",
+    version="0.2.0",
+    description="Airbyte source connector for BigCommerce: customers, orders and their children, catalog, marketing, settings, content and metafields.",
     packages=find_packages(include=["source_bigcommerce", "source_bigcommerce.*"]),
     package_data={"source_bigcommerce": ["spec.yaml", "schemas/*.json"]},
     python_requires=">=3.10,<3.13",

@@ -212,8 +212,8 @@ def test_given_an_equality_filter_then_only_matching_orders(store, param, field)
     assert read_all_v2(store, "/v2/orders", {param: value}) == expected
 
 
-def test_given_lenient_mode_and_an_unsupported_param_then_it_is_ignored_as_bigcommerce_does(store):
-    store.options.strict = False
+def test_given_lenient_mode_and_an_unsupported_param_then_it_is_ignored_as_bigcommerce_does(make_store):
+    store = make_store(strict=False)
     plain = get(store, "/v2/orders", {"limit": 30}).json()
     assert get(store, "/v2/orders", {"limit": 30, "colour": "red", "date_modified:min": "2030-01-01"}).json() == plain
     # v3 spelling on v2 is ignored; v2 spelling on v3 is ignored.
@@ -345,8 +345,8 @@ def test_given_strict_mode_and_a_param_the_route_does_not_model_then_400_naming_
     assert get(store, "/v3/catalog/brands", {"id:greater": 5}).status_code == 200
 
 
-def test_given_categories_then_sort_is_ascending_only_and_direction_is_ignored(store):
-    store.options.strict = False  # `direction` is not a categories parameter: BigCommerce ignores it
+def test_given_categories_then_sort_is_ascending_only_and_direction_is_ignored(make_store):
+    store = make_store(strict=False)  # `direction` is not a categories parameter: BigCommerce ignores it
     by_name = ids(get(store, "/v3/catalog/categories", {"sort": "name"}))
     records = store.data.records["categories"]
     assert [records[i]["name"].casefold() for i in by_name] == sorted(r["name"].casefold() for r in records.values())
@@ -355,8 +355,8 @@ def test_given_categories_then_sort_is_ascending_only_and_direction_is_ignored(s
     assert ids(get(store, "/v3/catalog/categories", {"parent_id": parent})) == sorted(i for i, r in records.items() if r["parent_id"] == parent)
 
 
-def test_given_channels_then_date_and_status_filters_apply_and_sort_is_ignored(store):
-    store.options.strict = False  # channels take no `sort`: BigCommerce ignores it
+def test_given_channels_then_date_and_status_filters_apply_and_sort_is_ignored(make_store):
+    store = make_store(strict=False)  # channels take no `sort`: BigCommerce ignores it
     channels = canonical(store, "channels")
     assert ids(get(store, "/v3/channels"))[0] == 1, "the default storefront is always there"
     assert ids(get(store, "/v3/channels", {"sort": "name:desc"})) == sorted(c["id"] for c in channels)

@@ -665,8 +665,14 @@ class StoreData:
         self._children["transactions"][oid] = []
         rate = rng.choice([0, 0, 825, 1000, 2000])  # tax in basis points
         address_id = self._next_id("order_addresses")
-        for _ in range(rng.randint(1, 5)):
-            self._line(rng, rec, created, rate, address_id, shipped)
+        lines = rng.randint(1, 5)
+        # One order in ten with several items ships to two addresses (two shipping consignments); its own
+        # generator, so the rest of the store is the same whichever orders split.
+        second = self._next_id("order_addresses") if lines > 1 and random.Random(f"{self.seed}:split:{oid}").random() < 0.1 else None
+        for index in range(lines):
+            self._line(rng, rec, created, rate, second if second and index >= lines // 2 else address_id, shipped)
+        if second:
+            rec["shipping_address_count"] = 2
         ship = rng.choice([0, 500, 995, 1200, 2500])
         rec["base_shipping_cost"] = rec["shipping_cost_ex_tax"] = money(ship)
         rec["shipping_cost_tax"] = money(ship * rate // 10000)

@@ -956,13 +956,19 @@ class LocalStore:
 
     def _inject_change_if_due(self) -> None:
         """Every `change_every` data requests a merchant edits a random order, customer or product;
-        every third change is a new order instead."""
+        every third change is a new order instead, and every fifth a new refund."""
         every = self.options.change_every
         with self.lock:
             self._data_requests += 1
             if not every or self._data_requests % every:
                 return
             self._injected += 1
+            if self._injected % 5 == 0:  # a refund issued while the sync runs
+                from .resources_orders import add_refund
+
+                add_refund(self._change_random, self.data, self.now())
+                self._changed()
+                return
             if self._injected % 3 == 0:
                 self.add("orders")
                 return

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import (AirbyteCatalog, AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, Level, SyncMode,
                                 Type)
@@ -131,6 +131,7 @@ class _Layout:
                  in_flight: InFlightLimit) -> None:
         self.settings, self.state_manager, self.repository = settings, state_manager, repository
         self.budget, self.stats, self.in_flight = budget, stats, in_flight
+        self._endpoint_limits: Dict[str, InFlightLimit] = {}
         self.modes = None if catalog is None else {c.stream.name: c.sync_mode for c in catalog.streams}
         self._now: Optional[datetime] = None
         self._clock_lock = threading.Lock()
@@ -144,8 +145,11 @@ class _Layout:
             return self._now
 
     def stream(self, spec: Spec, reported_as: Optional[str] = None) -> BigCommerceStream:
+        limits = (self.in_flight,)
+        if spec.max_in_flight:  # the endpoint's own cap on simultaneous requests, shared by the stream's workers
+            limits += (self._endpoint_limits.setdefault(spec.path, InFlightLimit(spec.max_in_flight)),)
         return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as,
-                                 in_flight=self.in_flight)
+                                 in_flight=limits)
 
     def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
         incremental = self.modes is None or self.modes.get(name) == SyncMode.incremental

@@ -45,7 +45,7 @@ class BigCommerceStream(HttpStream):
     _schemas: ClassVar[Dict[str, Mapping[str, Any]]] = {}
 
     def __init__(self, spec: Spec, config: BigCommerceConfig, api_budget: Any = None, stats: Optional[SyncStats] = None,
-                 reported_as: Optional[str] = None, in_flight: Optional[InFlightLimit] = None) -> None:
+                 reported_as: Optional[str] = None, in_flight: Tuple[InFlightLimit, ...] = ()) -> None:
         self.spec = spec
         self.reported_as = reported_as or spec.name  # a child's listing of its parents counts as the child's requests
         self.config = config
@@ -57,8 +57,8 @@ class BigCommerceStream(HttpStream):
         # (urllib3's default of 10 would drop connections, with a warning, past 10 threads).
         self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
-        if in_flight is not None:  # `num_workers` requests on the wire at most, whatever the thread count
-            self._http_client._session.send = in_flight.around(self._http_client._session.send)
+        for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
+            self._http_client._session.send = limit.around(self._http_client._session.send)
         self._date_plan = compile_date_plan(self.get_json_schema())
 
     @property

@@ -123,6 +123,7 @@ class Spec:
     transform: Optional[Callable[[MutableMapping[str, Any]], MutableMapping[str, Any]]] = None
     estimates_rows: bool = True  # a v3 first page's `total` is this stream's row estimate
     hidden: bool = False  # read by the connector itself (the store clock), never in the catalog
+    max_in_flight: Optional[int] = None  # the endpoint's documented cap on simultaneous requests
     notes: str = ""  # what a user should know: deletes, staleness, quirks (goes to the docs table)
 
     @property
