@@ -61,21 +61,7 @@ def expected_records(store, start_date: str = "2020-01-01", since: Optional[date
         elif spec.cursor:
             records = [r for r in records if in_range(r.get(spec.cursor))]
         expected[stream] = {key_of(stream, r): as_emitted(r) for r in records}
-    _quotes_as_consignments_link_them(store, expected["order_shipping_addresses"])
     return expected
-
-
-def _quotes_as_consignments_link_them(store, addresses: Dict[Any, dict]) -> None:
-    """Shipping addresses come from the orders' shipping consignments, whose `shipping_quotes` link is
-    the consignment's (the same quotes, another URL): expect that link, as BigCommerce sends it there."""
-    from local_store.resources_orders import consignments
-
-    with store.lock:
-        for address in addresses.values():
-            order = store.data.records["orders"][address["order_id"]]
-            for consignment in consignments(store.data, order, False, base_url=store.base_url)["shipping"]:
-                if consignment["id"] == address["id"]:
-                    address["shipping_quotes"] = consignment["shipping_quotes"]
 
 
 def by_key(stream: str, records) -> Dict[Any, dict]:

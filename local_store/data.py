@@ -193,7 +193,7 @@ class StoreData:
         for name, field in INCLUDES.get(stream, {}).items():
             if name not in include:
                 out.pop(field, None)
-        if stream == "orders" and base_url_for_links != API:
+        if base_url_for_links != API:
             self._rebase_links(out, base_url_for_links)
         resource = _resource(stream)
         if resource is not None:
@@ -295,18 +295,21 @@ class StoreData:
         return copy.deepcopy(rec)
 
     def ground_truth(self, *, base_url_for_links: str = API) -> dict[str, dict[object, dict]]:
-        """Deep copy of `records`. Orders' link urls are the only values that depend on where the store is
+        """Deep copy of `records`. Link urls (`{url, resource}` objects at a record's top level: an
+        order's children, an address's quotes) are the only values that depend on where the store is
         served: pass the server's base url when comparing with what a connector read from it."""
         truth = copy.deepcopy(self.records)
         if base_url_for_links != API:
-            for order in truth["orders"].values():
-                self._rebase_links(order, base_url_for_links)
+            for table in truth.values():
+                for record in table.values():
+                    self._rebase_links(record, base_url_for_links)
         return truth
 
     @staticmethod
-    def _rebase_links(order: dict, base_url: str) -> None:
-        for link in ("products", "shipping_addresses", "coupons"):
-            order[link]["url"] = order[link]["url"].replace(API, base_url.rstrip("/"), 1)
+    def _rebase_links(record: dict, base_url: str) -> None:
+        for value in record.values():
+            if isinstance(value, dict) and isinstance(value.get("url"), str) and "resource" in value:
+                value["url"] = value["url"].replace(API, base_url.rstrip("/"), 1)
 
     # ---- generation
 

@@ -82,3 +82,15 @@ def test_given_store_without_logo_when_read_then_logo_is_null_not_an_empty_array
     store = BigCommerceStream(BY_NAME["store"], CONFIG)
     assert store.transform({"id": "abc123", "logo": []}, None)["logo"] is None
     assert store.transform({"id": "abc123", "logo": {"url": "https://x/logo.png"}}, None)["logo"] == {"url": "https://x/logo.png"}
+
+
+def test_given_the_spec_then_the_token_description_names_every_scope_a_stream_needs():
+    import yaml
+
+    from source_bigcommerce.source import SourceBigCommerce  # noqa: F401  (the package ships spec.yaml beside it)
+    from pathlib import Path
+
+    spec = yaml.safe_load((Path(__file__).resolve().parents[1] / "source_bigcommerce" / "spec.yaml").read_text())
+    description = " ".join(spec["connectionSpecification"]["properties"]["access_token"]["description"].split())
+    missing = sorted({s.scope.label for s in CATALOGUE if s.scope.label not in description})
+    assert not missing, f"spec.yaml's access_token description does not name: {missing}"

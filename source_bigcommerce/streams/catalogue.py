@@ -69,9 +69,15 @@ ADDRESS_MONEY = ("base_cost", "cost_ex_tax", "cost_inc_tax", "cost_tax", "base_h
                  "handling_cost_inc_tax", "handling_cost_tax")
 
 
-def v2_money(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Consignments send an address's costs as JSON numbers; /shipping_addresses (and this stream) as v2
-    decimal strings with four places. The number's decimal text is kept exactly, never rounded."""
+def as_shipping_address(record: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A shipping consignment, as /v2/orders/{id}/shipping_addresses sends the same address. Its costs
+    come as JSON numbers there and as v2 decimal strings with four places here (the number's decimal
+    text kept exactly, never rounded); its quotes link points at the consignment's quotes, the address
+    endpoint's at the address's: same order, same id, so only that path segment differs."""
+    quotes = record.get("shipping_quotes")
+    if isinstance(quotes, MutableMapping):
+        record["shipping_quotes"] = {k: v.replace("/consignments/shipping/", "/shipping_addresses/") if isinstance(v, str) else v
+                                     for k, v in quotes.items()}
     for field in ADDRESS_MONEY:
         value = record.get(field)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -135,9 +141,9 @@ CATALOGUE = (
                "`items_total` is read from /v2/orders/{id}/products."),
     Spec("order_shipping_addresses", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-shipping-addresses#get-order-shipping-addresses",
          cursor="order_date_modified", parent="orders", parent_params=ORDERS_WITH_CONSIGNMENTS, parent_fields=ORDER_CHILD,
-         embedded=shipping_consignments, transform=v2_money,
-         notes="From the shipping consignments embedded in the orders page; costs as v2 decimal strings, as /shipping_addresses "
-               "sends them. `shipping_quotes` links to the consignment's quotes, the link BigCommerce sends there."),
+         embedded=shipping_consignments, transform=as_shipping_address,
+         notes="From the shipping consignments embedded in the orders page, as /shipping_addresses sends them: costs as v2 "
+               "decimal strings, `shipping_quotes` linking the address's quotes."),
     Spec("order_fees", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-fees#get-order-fees",
          cursor="order_date_modified", parent="orders", parent_params={"include": "fees"}, parent_fields=ORDER_CHILD,
          embedded=embedded("fees"), notes="From `include=fees` on the orders page."),
