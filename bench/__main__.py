@@ -255,6 +255,23 @@ def discover_time() -> str:
     return f"discover: {wall:.2f} s for {streams} streams, {wall - spec:.2f} s beyond the start-up (`spec`: {spec:.2f} s)"
 
 
+def state_size() -> str:
+    """What `detect_deletes` keeps in the state for a million ids: ids as BigCommerce hands them out
+    (one by one, 2% of them after a gap left by deleted records), and ids spread at random over 50x the range."""
+    import random
+
+    from source_bigcommerce import id_sets
+
+    rng = random.Random(1)
+    ids, value = [], 0
+    for _ in range(1_000_000):
+        value += 1 + (rng.randint(1, 3) if rng.random() < 0.02 else 0)
+        ids.append(value)
+    sparse = sorted(rng.sample(range(1, 50_000_000), 1_000_000))
+    return (f"detect_deletes state for 1,000,000 ids: {len(id_sets.encode(ids)) / 1024:.0f} KB as ids grow in a store, "
+            f"{len(id_sets.encode(sparse)) / 1024:.0f} KB spread at random over 50,000,000")
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     k = 0.25 if quick else 1.0
@@ -265,7 +282,7 @@ def main() -> int:
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
     rows += every_stream(1.0 * k)
     rows += memory([1.0 * k, 10.0 * k])
-    text = table(rows) + "\n\n" + discover_time()
+    text = table(rows) + "\n\n" + discover_time() + "\n" + state_size()
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(text + "\n")

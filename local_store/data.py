@@ -294,6 +294,27 @@ class StoreData:
         self.records[stream][new_id] = rec
         return copy.deepcopy(rec)
 
+    # Tables that hold a parent's children beyond the per-parent routes: parent -> (tables, field naming the parent)
+    OWNED = {"products": (("product_variants", "product_images", "product_custom_fields", "inventory_items",
+                           "product_channel_assignments", "product_category_assignments"), "product_id"),
+             "customers": (("customer_addresses", "customer_attribute_values"), "customer_id"),
+             "orders": (("order_products", "transactions"), "order_id")}
+
+    def delete(self, stream: str, key) -> dict:
+        """A merchant deletes one record, and with it what belongs to it (an order's products, a
+        product's variants and images, a customer's addresses). Returns the deleted record."""
+        record = self.records[stream].pop(key)
+        owned_tables, owned_field = self.OWNED.get(stream, ((), ""))
+        owned = [(table, owned_field) for table in owned_tables]
+        owned += [(r.name, r.parent[1]) for r in _resources() if r.parent and r.parent[0] == stream]
+        for table, field_name in owned:
+            for child_key in [k for k, r in self.records.get(table, {}).items() if r.get(field_name) == key]:
+                del self.records[table][child_key]
+        for index in self._children.values():
+            if stream == "orders":
+                index.pop(key, None)
+        return record
+
     def ground_truth(self, *, base_url_for_links: str = API) -> dict[str, dict[object, dict]]:
         """Deep copy of `records`. Link urls (`{url, resource}` objects at a record's top level: an
         order's children, an address's quotes) are the only values that depend on where the store is

@@ -584,7 +584,7 @@ RESOURCES = (
 )
 
 
-def follow_order_edit(data: "StoreData", order: dict) -> None:
+def follow_order_edit(data, order: dict) -> None:
     """A merchant edit of an order (quantities, shipping) changes what its shipping addresses count:
     keep /shipping_addresses in step with the consignments, which are worked out at each request."""
     addresses = data.records.setdefault("order_shipping_addresses", {})

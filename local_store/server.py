@@ -930,6 +930,13 @@ class LocalStore:
             self._changed()
             return record
 
+    def delete(self, stream: str, key: Any) -> dict:
+        """A merchant deletes one record now (BigCommerce's lists then simply no longer show it)."""
+        with self.lock:
+            record = self.data.delete(stream, key)
+            self._changed()
+            return record
+
     def add(self, stream: str) -> dict:
         """A merchant (or shopper) creates one record now."""
         with self.lock:

@@ -37,6 +37,7 @@ class BigCommerceConfig:
     start_date: datetime
     api_url: str = DEFAULT_API_URL
     num_workers: int = DEFAULT_WORKERS
+    detect_deletes: bool = False
 
     @property
     def start_date_in_future(self) -> bool:
@@ -83,9 +84,14 @@ class BigCommerceConfig:
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
             problems.append(f"`num_workers` must be a whole number from 1 to {MAX_WORKERS}: got {workers!r}.")
 
+        detect_deletes = config.get("detect_deletes", False)
+        if not isinstance(detect_deletes, bool):
+            problems.append(f"`detect_deletes` must be true or false: got {detect_deletes!r}.")
+
         if problems:
             raise ConfigError(problems)
-        return cls(store_hash=store_hash, access_token=token, start_date=start_date, api_url=api_url, num_workers=workers)  # type: ignore[arg-type]
+        return cls(store_hash=store_hash, access_token=token, start_date=start_date, api_url=api_url,  # type: ignore[arg-type]
+                   num_workers=workers, detect_deletes=detect_deletes)
 
 
 def _text(config: Mapping[str, Any], key: str) -> str:

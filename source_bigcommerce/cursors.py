@@ -28,6 +28,7 @@ from .dates import format_date, optional_date, parse_date
 from .pagination import PAGE_LIMIT
 
 SETTLING_TIME = timedelta(minutes=5)
+DELETED_AT = "_ab_cdc_deleted_at"  # Airbyte's mark of a deleted row
 
 
 class DateStateCursor(Cursor):
@@ -43,12 +44,29 @@ class DateStateCursor(Cursor):
         self._state_manager = state_manager
         self._lock = threading.Lock()
         self._value: Optional[datetime] = optional_date((stream_state or {}).get(cursor_field))
+        self._ids: Optional[str] = (stream_state or {}).get("ids")  # the ids seen by the last delete scan (id_sets)
         self._emitted: Optional[datetime] = None
         self._emitted_once = False
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return {self.cursor_field: format_date(self._value)} if self._value else {}
+        state: MutableMapping[str, Any] = {self.cursor_field: format_date(self._value)} if self._value else {}
+        if self._ids:
+            state["ids"] = self._ids
+        return state
+
+    @property
+    def previous_ids(self) -> Optional[str]:
+        return self._ids
+
+    def _took_scan(self, partition: Partition) -> bool:
+        """A delete scan's partition closed: its tombstones are out, so its ids may join the state."""
+        ids = getattr(partition, "scanned_ids", None)
+        if ids is None:
+            return False
+        self._ids = ids
+        self._emit()
+        return True
 
     @property
     def value(self) -> Optional[datetime]:
@@ -95,6 +113,8 @@ class SortedRecordsCursor(DateStateCursor):
         self._observed = 0
 
     def observe(self, record: Record) -> None:
+        if record.data.get(DELETED_AT):
+            return  # a tombstone is dated by the scan, not by the window
         with self._lock:
             self._move_to(optional_date(record.data.get(self.cursor_field)))
             self._observed += 1
@@ -103,8 +123,9 @@ class SortedRecordsCursor(DateStateCursor):
 
     def close_partition(self, partition: Partition) -> None:
         with self._lock:
-            self._window_read()
-            self._emit()
+            if not self._took_scan(partition):
+                self._window_read()
+                self._emit()
 
 
 class UnsortedRecordsCursor(DateStateCursor):

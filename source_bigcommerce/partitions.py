@@ -10,6 +10,7 @@ the threads and waits that sharing takes (the benchmark shows the requests).
 
 from __future__ import annotations
 
+from array import array
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
@@ -20,7 +21,8 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partitio
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
 
-from .cursors import DateStateCursor
+from . import id_sets
+from .cursors import DELETED_AT, DateStateCursor
 from .dates import format_date
 
 PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
@@ -44,16 +46,62 @@ def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, An
 
 
 class WholeStreamPartitions(PartitionGenerator):
-    """One partition: the window for incremental streams, everything for full-refresh ones."""
+    """One partition: the window for incremental streams, everything for full-refresh ones; and, with
+    `detect_deletes`, the scan for what was deleted."""
 
     def __init__(self, stream: BigCommerceStream, repository: MessageRepository,
-                 window: Callable[[], Window] = lambda: {}) -> None:
-        self._stream, self._repository, self._window = stream, repository, window
+                 window: Callable[[], Window] = lambda: {}, then: Optional[Callable[[], Partition]] = None) -> None:
+        self._stream, self._repository, self._window, self._then = stream, repository, window, then
 
     def generate(self) -> Iterable[Partition]:
         stream_slice = self._window()
         if stream_slice is not None:
             yield _partition(self._stream, stream_slice or None, self._repository)
+        if self._then is not None:
+            yield self._then()
+
+
+class DeleteScanPartition(Partition):
+    """Every id the stream has now, listed as cheaply as the API allows (`Spec.deletes`), against the
+    ids the last scan saw: one tombstone per id gone, `{key, cursor, _ab_cdc_deleted_at}` set to the
+    scan's time. The ids join the state (id_sets) when this partition closes, behind its tombstones;
+    the first scan only records them."""
+
+    def __init__(self, lister: BigCommerceStream, previous: Optional[str], moment: Callable[[], datetime]) -> None:
+        self._lister, self._previous, self._moment = lister, previous, moment
+        self.scanned_ids: Optional[str] = None
+
+    def read(self) -> Iterable[Record]:
+        spec = self._lister.spec
+        moment = format_date(self._moment())
+        now = array("q", sorted(record["id"] for record in self._lister.read_records(sync_mode=SyncMode.full_refresh, stream_slice=None)
+                                 if isinstance(record, Mapping) and isinstance(record.get("id"), int)))
+        try:
+            before = id_sets.decode(self._previous) if self._previous else array("q")
+        except ValueError:  # a state this connector did not write: start over, with no tombstones
+            before = array("q")
+        for gone in _missing(before, now):
+            yield Record(data={"id": gone, spec.cursor: moment, DELETED_AT: moment}, stream_name=spec.name, associated_slice=None)
+        self.scanned_ids = id_sets.encode(now)
+
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return {"delete_scan": True}
+
+    def stream_name(self) -> str:
+        return self._lister.spec.name
+
+    def __hash__(self) -> int:
+        return hash((self._lister.spec.name, "delete_scan"))
+
+
+def _missing(before: "array", now: "array") -> Iterator[int]:
+    """The ids in `before` and not in `now`, both ascending: one pass, no set of a million ints."""
+    j = 0
+    for value in before:
+        while j < len(now) and now[j] < value:
+            j += 1
+        if j == len(now) or now[j] != value:
+            yield value
 
 
 class ParentListing:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import (AirbyteCatalog, AirbyteLogMessage, AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog, Level, SyncMode,
                                 Type)
@@ -32,7 +32,7 @@ from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
-from .partitions import EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, sync_window
+from .partitions import DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, sync_window
 from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
@@ -152,8 +152,7 @@ class _Layout:
                                  in_flight=limits)
 
     def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
-        incremental = self.modes is None or self.modes.get(name) == SyncMode.incremental
-        return sync_window(self.settings.start_date, cursor, incremental, self.now)
+        return sync_window(self.settings.start_date, cursor, self.incremental(name), self.now)
 
     def everything(self, parent: Spec) -> Mapping[str, str]:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
@@ -163,13 +162,25 @@ class _Layout:
         return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
                     self.state_manager, lambda: self.now)
 
+    def incremental(self, name: str) -> bool:
+        return self.modes is None or self.modes.get(name) == SyncMode.incremental
+
+    def delete_scan(self, spec: Spec, cursor: Any) -> Optional[Callable[[], DeleteScanPartition]]:
+        """With `detect_deletes`, an incremental stream that declares how to list its ids also scans them."""
+        if not (self.settings.detect_deletes and spec.deletes and self.incremental(spec.name)):
+            return None
+        lister = self.stream(replace(spec, paging=spec.deletes.paging, params=spec.deletes.params, window=None, estimates_rows=False),
+                             reported_as=spec.name)
+        return lambda: DeleteScanPartition(lister, cursor.previous_ids, lambda: self.now)
+
     def build(self, spec: Spec) -> Stream:
         stream = self.stream(spec)
         if spec.parent is None:
             if not spec.incremental:
                 return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(spec.name, None, self.repository))
             cursor = self.cursor(SortedRecordsCursor if spec.paging.sorted_by_cursor else UnsortedRecordsCursor, stream)
-            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(spec.name, cursor)), cursor)
+            scan = self.delete_scan(spec, cursor)
+            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(spec.name, cursor), scan), cursor)
         parent = BY_NAME[spec.parent]
         lister = self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
         if spec.incremental and spec.window is None:  # synced by its parent's cursor

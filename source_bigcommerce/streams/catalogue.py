@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, MutableMapping
 
 from ..pagination import V2_ORDERS, V3_CATALOG
-from .declaration import CURSOR, UNPAGED, V2_BY_ID, V3_BY_ID, ByCursor, ByDate, Scope, Spec
+from .declaration import CURSOR, UNPAGED, V2_BY_ID, V3_BY_ID, ByCursor, ByDate, DeleteScan, Scope, Spec
 
 DOCS = "https://developer.bigcommerce.com/docs"
 
@@ -115,6 +115,7 @@ CATALOGUE = (
     Spec("customers", "v3/customers", CUSTOMERS, f"{DOCS}/rest-management/customers#get-all-customers",
          cursor="date_modified", window=V3_DATES, paging=ByCursor(sorted_by_cursor=True),
          params={"sort": "date_modified:asc", "include": "addresses,storecredit,attributes,formfields"},
+         deletes=DeleteScan(CURSOR),
          notes="Cursor paging (`after`) inside the window, sorted by date_modified: stable under edits."),
     Spec("customer_addresses", "v3/customers/addresses", CUSTOMERS, f"{DOCS}/rest-management/customers/addresses#get-all-customer-addresses",
          notes="Full refresh from the bulk list: addresses have no date, an address edit need not touch its customer, and "
@@ -132,7 +133,7 @@ CATALOGUE = (
     Spec("wishlists", "v3/wishlists", CUSTOMERS, f"{DOCS}/rest-management/wishlists#get-all-wishlists"),
     # -- orders
     Spec("orders", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders#get-all-orders", cursor="date_modified",
-         paging=ByDate(V2_ORDERS), estimates_rows=False,
+         paging=ByDate(V2_ORDERS), estimates_rows=False, deletes=DeleteScan(V2_BY_ID, {"sort": "id:asc"}),
          notes="Date keyset paging: v2 has no cursor, and page numbers over date_modified skip records that change mid-read."),
     Spec("order_products", "v2/orders", ORDERS, f"{DOCS}/rest-management/orders/order-products#get-order-products",
          cursor="order_date_modified", parent="orders", parent_params=ORDERS_WITH_CONSIGNMENTS, parent_fields=ORDER_CHILD,
@@ -171,6 +172,7 @@ CATALOGUE = (
     # -- catalog
     Spec("products", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products#get-all-products", cursor="date_modified",
          paging=ByDate(V3_CATALOG), params={"include": "variants,images,custom_fields"},
+         deletes=DeleteScan(V3_BY_ID, {"include_fields": "date_modified"}),
          notes="Date keyset paging like orders. A variant edit does not bump its product's date_modified: sync product_variants."),
     Spec("product_variants", "v3/catalog/variants", PRODUCTS, f"{DOCS}/rest-catalog/product-variants#get-all-product-variants",
          notes="Full refresh: variants have no change marker, and an edit leaves the product's date_modified alone. Page numbers "

@@ -99,6 +99,16 @@ Extract = Callable[[Mapping[str, Any]], Iterable[MutableMapping[str, Any]]]
 
 
 @dataclass(frozen=True)
+class DeleteScan:
+    """How to list every id of a stream as cheaply as the API allows, to find the records deleted since
+    the last scan (`detect_deletes`): a paging that needs no date window, and parameters that shrink
+    the records (`include_fields` where the endpoint has it)."""
+
+    paging: Paging
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Spec:
     """One stream. `path` is below /stores/{hash}/ and starts with its API version; a child read per
     parent has `{parent_id}` in it. A child taken from its parent's page has `embedded` (the records
@@ -124,6 +134,7 @@ class Spec:
     estimates_rows: bool = True  # a v3 first page's `total` is this stream's row estimate
     hidden: bool = False  # read by the connector itself (the store clock), never in the catalog
     max_in_flight: Optional[int] = None  # the endpoint's documented cap on simultaneous requests
+    deletes: Optional[DeleteScan] = None  # with `detect_deletes`, a tombstone for each id gone since the last scan
     notes: str = ""  # what a user should know: deletes, staleness, quirks (goes to the docs table)
 
     @property
