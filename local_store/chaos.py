@@ -10,7 +10,6 @@ import random
 import threading
 import time
 from collections import Counter
-from datetime import timezone
 from typing import Callable, Mapping, Optional
 
 
