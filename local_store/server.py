@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 from urllib.parse import parse_qsl, urlsplit
 
 from .data import StoreData
@@ -69,6 +69,8 @@ class LocalStoreOptions:
     fault_truncate: float = 0
     fault_seed: int = 0
     change_every: Optional[int] = None  # every N data requests a merchant edits something
+    delete_every: Optional[int] = None  # every N data requests a merchant deletes a customer, product or order
+    before_answer: Optional[Callable[..., None]] = None  # (store, route template, query) before each data answer: a merchant acting at a chosen moment
     shuffle_ties: bool = False  # BigCommerce promises no order among equal sort keys
     suspended: bool = False  # every API request -> 503
     clock_offset_seconds: float = 0  # the store's clock against the host's (BigCommerce's servers are not the connector's)
@@ -111,6 +113,7 @@ class LocalStore:
         self._limiter = FixedWindowLimiter(o)
         self._faults = FaultPlan(o)
         self._data_requests = 0
+        self.deleted: list = []  # (stream, key) of every record deleted by `delete_every`
         self._injected = 0
         self._server: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
@@ -184,6 +187,19 @@ class LocalStore:
     def children(self, stream: str, order_id: int) -> list:
         """An order's products or transactions (StoreData keeps the index, also through edits)."""
         return self.data.children_of(stream, order_id)
+
+    def _inject_delete_if_due(self) -> None:
+        every = self.options.delete_every
+        with self.lock:
+            if not every or self._data_requests % every:
+                return
+            stream = self._change_random.choice(("customers", "products", "orders"))
+            keys = list(self.data.records[stream])
+            if len(keys) > 1:
+                key = self._change_random.choice(keys)
+                self.data.delete(stream, key)
+                self.deleted.append((stream, key))
+                self._changed()
 
     def _inject_change_if_due(self) -> None:
         """Every `change_every` data requests a merchant edits a random order, customer or product;
@@ -275,6 +291,9 @@ class LocalStore:
 
     def _answer_data(self, route: Route, path_params: Mapping[str, str], query: Mapping[str, str]) -> Answer:
         self._inject_change_if_due()
+        self._inject_delete_if_due()
+        if self.options.before_answer is not None:
+            self.options.before_answer(self, route.template, query)
         path = route.template.replace("{id}", path_params.get("id", "{id}"))
         broken = self.options.broken_routes.get(route.template) or self.options.broken_paths.get(path)
         if broken:  # an outage of one resource, however often it is asked

@@ -14,6 +14,7 @@ has been read the state moves to that bound even when no record was that new.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Any, Callable, Deque, Mapping, MutableMapping, Optional, Set, Tuple
@@ -24,6 +25,7 @@ from airbyte_cdk.sources.streams.concurrent.cursor import Cursor
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.types import Record
 
+from . import id_sets
 from .dates import format_date, optional_date, parse_date
 from .pagination import PAGE_LIMIT
 
@@ -45,6 +47,9 @@ class DateStateCursor(Cursor):
         self._lock = threading.Lock()
         self._value: Optional[datetime] = optional_date((stream_state or {}).get(cursor_field))
         self._ids: Optional[str] = (stream_state or {}).get("ids")  # the ids seen by the last delete scan (id_sets)
+        self._scanned: Optional[Any] = None  # this sync's scan, until the window it runs beside is read too
+        self._window_open = False
+        self._emitted_ids: Optional[array] = None  # ids this sync emitted, when it scans for deletes
         self._emitted: Optional[datetime] = None
         self._emitted_once = False
 
@@ -59,14 +64,33 @@ class DateStateCursor(Cursor):
     def previous_ids(self) -> Optional[str]:
         return self._ids
 
+    def scans_for_deletes(self, with_window: bool) -> None:
+        """This sync scans for deletes (beside its window's read, if it has one): collect the ids it emits."""
+        with self._lock:
+            self._emitted_ids, self._window_open = array("q"), with_window
+
     def _took_scan(self, partition: Partition) -> bool:
         """A delete scan's partition closed: its tombstones are out, so its ids may join the state."""
-        ids = getattr(partition, "scanned_ids", None)
-        if ids is None:
+        scanned = getattr(partition, "scanned", None)
+        if scanned is None:
             return False
-        self._ids = ids
-        self._emit()
+        self._scanned = scanned
+        self._save_ids()
         return True
+
+    def _window_closed(self) -> None:
+        self._window_open = False
+        self._save_ids()
+
+    def _save_ids(self) -> None:
+        """Once both the scan and the window are read: the ids to compare with next time are the scan's
+        and every id this sync emitted, so a record emitted and deleted before the scan reached it still
+        gets its tombstone next time."""
+        if self._scanned is None or self._window_open:
+            return
+        self._ids = id_sets.encode([*self._scanned, *(self._emitted_ids or ())])
+        self._scanned, self._emitted_ids = None, None
+        self._emit()
 
     @property
     def value(self) -> Optional[datetime]:
@@ -116,6 +140,8 @@ class SortedRecordsCursor(DateStateCursor):
         if record.data.get(DELETED_AT):
             return  # a tombstone is dated by the scan, not by the window
         with self._lock:
+            if self._emitted_ids is not None and isinstance(record.data.get("id"), int):
+                self._emitted_ids.append(record.data["id"])
             self._move_to(optional_date(record.data.get(self.cursor_field)))
             self._observed += 1
             if self._observed % self._checkpoint_every == 0:
@@ -126,6 +152,7 @@ class SortedRecordsCursor(DateStateCursor):
             if not self._took_scan(partition):
                 self._window_read()
                 self._emit()
+                self._window_closed()
 
 
 class UnsortedRecordsCursor(DateStateCursor):

@@ -55,21 +55,25 @@ class WholeStreamPartitions(PartitionGenerator):
 
     def generate(self) -> Iterable[Partition]:
         stream_slice = self._window()
+        if self._then is not None:
+            scan = self._then()
+            scan.cursor.scans_for_deletes(with_window=stream_slice is not None)
         if stream_slice is not None:
             yield _partition(self._stream, stream_slice or None, self._repository)
         if self._then is not None:
-            yield self._then()
+            yield scan
 
 
 class DeleteScanPartition(Partition):
     """Every id the stream has now, listed as cheaply as the API allows (`Spec.deletes`), against the
     ids the last scan saw: one tombstone per id gone, `{key, cursor, _ab_cdc_deleted_at}` set to the
-    scan's time. The ids join the state (id_sets) when this partition closes, behind its tombstones;
-    the first scan only records them."""
+    scan's time. The ids join the state (id_sets) once this partition and the window's are both closed,
+    behind the tombstones, together with every id the window emitted; the first scan only records them."""
 
-    def __init__(self, lister: BigCommerceStream, previous: Optional[str], moment: Callable[[], datetime]) -> None:
-        self._lister, self._previous, self._moment = lister, previous, moment
-        self.scanned_ids: Optional[str] = None
+    def __init__(self, lister: BigCommerceStream, cursor: Any, moment: Callable[[], datetime]) -> None:
+        self._lister, self.cursor, self._moment = lister, cursor, moment
+        self._previous: Optional[str] = cursor.previous_ids
+        self.scanned: Optional[array] = None
 
     def read(self) -> Iterable[Record]:
         spec = self._lister.spec
@@ -82,7 +86,7 @@ class DeleteScanPartition(Partition):
             before = array("q")
         for gone in _missing(before, now):
             yield Record(data={"id": gone, spec.cursor: moment, DELETED_AT: moment}, stream_name=spec.name, associated_slice=None)
-        self.scanned_ids = id_sets.encode(now)
+        self.scanned = now
 
     def to_slice(self) -> Optional[Mapping[str, Any]]:
         return {"delete_scan": True}

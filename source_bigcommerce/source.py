@@ -171,7 +171,7 @@ class _Layout:
             return None
         lister = self.stream(replace(spec, paging=spec.deletes.paging, params=spec.deletes.params, window=None, estimates_rows=False),
                              reported_as=spec.name)
-        return lambda: DeleteScanPartition(lister, cursor.previous_ids, lambda: self.now)
+        return lambda: DeleteScanPartition(lister, cursor, lambda: self.now)
 
     def build(self, spec: Spec) -> Stream:
         stream = self.stream(spec)
