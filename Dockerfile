@@ -2,7 +2,11 @@
 # Airbyte's convention for Python connectors built from a Dockerfile: code in
 # /airbyte/integration_code, main.py as the entrypoint, and the two io.airbyte labels.
 # For a reproducible release build, pin the base image by digest (python:3.11-slim@sha256:...).
-FROM python:3.11-slim
+# BASE_IMAGE stays python:3.11-slim; CI builds on a local stand-in of it when no registry can be
+# reached (.ci/image-base: Debian bookworm's Python 3.11).
+ARG BASE_IMAGE=python:3.11-slim
+# hadolint ignore=DL3006
+FROM ${BASE_IMAGE}
 
 WORKDIR /airbyte/integration_code
 
@@ -10,8 +14,11 @@ WORKDIR /airbyte/integration_code
 COPY setup.py constraints.txt main.py ./
 COPY source_bigcommerce ./source_bigcommerce
 
-# Every dependency resolves to the version pinned in constraints.txt (the same pins `make test` uses).
-RUN pip install --no-cache-dir --disable-pip-version-check --root-user-action=ignore -c constraints.txt . \
+# A venv of its own (on either base), first on PATH: `python` is the connector's interpreter. Every
+# dependency resolves to the version pinned in constraints.txt (the same pins `make test` uses).
+ENV PATH=/opt/connector/bin:$PATH
+RUN python3 -m venv /opt/connector \
+    && pip install --no-cache-dir --disable-pip-version-check -c constraints.txt . \
     && useradd --create-home --uid 1000 airbyte
 
 # Run as an unprivileged user, as Airbyte's own connector images do since platform 0.64. Numeric, so

@@ -207,3 +207,16 @@ def test_given_more_workers_than_a_quota_window_allows_when_synced_then_no_429_a
         assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert stats["rate_limited"] == 0 and stats["by_status"].get(429, 0) == 0
     assert stats["requests"] > 4 * 12, "the sync spans several windows"
+
+
+@pytest.mark.timeout(240)
+def test_given_a_full_size_store_when_every_stream_is_synced_then_each_equals_the_ground_truth():
+    """Scale 1: past the first page of every paged child (a price list's 250+ records, say)."""
+    with LocalStore(seed=1, scale=1.0) as store:
+        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for(mode="full_refresh"), timeout=200)
+        expected = expected_records(store, start_date="2015-01-01")
+
+    assert run.exit_code == 0 and run.errors() == [], run.errors()
+    for stream in STREAMS:
+        assert by_key(stream, run.records[stream]) == expected[stream], stream
+    assert max(len(r) for r in expected.values()) > 2500

@@ -229,7 +229,7 @@ def test_refunds_one_per_refunded_order_matching_its_refund_transactions(store):
 
 
 def test_order_statuses_are_the_fifteen_with_a_few_custom_labels(store):
-    from local_store.server import ORDER_STATUSES
+    from local_store.endpoints import ORDER_STATUSES
 
     statuses = records(store, "order_statuses")
     assert [(s["id"], s["name"]) for s in statuses] == list(ORDER_STATUSES)

@@ -18,7 +18,6 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-import pytest
 
 from source_bigcommerce.streams import CATALOGUE
 import yaml
@@ -162,15 +161,16 @@ def test_given_version_in_four_places_when_compared_then_all_equal():
 def test_given_dockerfile_when_read_then_image_name_base_and_entrypoint_follow_airbyte_convention():
     data = _metadata()["data"]
     assert _labels()["io.airbyte.name"] == data["dockerRepository"]
-    base = _one("FROM")
+    assert _one("FROM") == "${BASE_IMAGE}"
+    base = _one("ARG").removeprefix("BASE_IMAGE=")  # the real base; CI may build on a local stand-in of it
     assert base.split("@")[0] == "python:3.11-slim"
     build_options = data.get("connectorBuildOptions")
     if build_options:  # if ever set, airbyte-ci builds from it: it must be the Dockerfile's base
         assert build_options["baseImage"].split("@")[0].removeprefix("docker.io/") == base.split("@")[0]
     entrypoint = json.loads(_one("ENTRYPOINT"))
     assert entrypoint == ["python", f"{CODE_DIR}/main.py"]
-    env = _one("ENV")
-    assert env == f'AIRBYTE_ENTRYPOINT="{" ".join(entrypoint)}"'
+    env = [rest for word, rest in _instructions() if word == "ENV" and rest.startswith("AIRBYTE_ENTRYPOINT=")]
+    assert env == [f'AIRBYTE_ENTRYPOINT="{" ".join(entrypoint)}"']
     assert _one("WORKDIR") == CODE_DIR
 
 
@@ -202,39 +202,10 @@ def test_given_image_entrypoint_when_run_directly_then_prints_the_spec():
     _assert_is_our_spec(_spec_message(result.stdout))
 
 
-# -- the image itself (needs a Docker engine) --------------------------------------------------------
-
-def _docker_client_or_reason():
-    try:
-        import docker
-        client = docker.from_env(timeout=5)
-        client.ping()
-        return client, None
-    except Exception as error:  # no engine, no socket, no permission: all mean "cannot build here"
-        return None, f"no Docker engine reachable ({type(error).__name__}: {str(error)[:160]}); image build and `spec` in the image not tested"
+# -- the image itself: integration_tests/test_image.py builds it and runs it against the local store
 
 
-@pytest.mark.timeout(1200)
-def test_given_docker_engine_when_image_built_then_spec_runs_in_it():
-    client, reason = _docker_client_or_reason()
-    if client is None:
-        print(f"SKIPPED: {reason}")
-        pytest.skip(reason)
-    tag = f"{_metadata()['data']['dockerRepository']}:packaging-test-{uuid.uuid4().hex[:8]}"
-    image, _ = client.images.build(path=str(ROOT), tag=tag, rm=True, forcerm=True)
-    try:
-        assert image.labels["io.airbyte.version"] == _metadata()["data"]["dockerImageTag"]
-        assert image.labels["io.airbyte.name"] == _metadata()["data"]["dockerRepository"]
-        output = client.containers.run(tag, "spec", remove=True, stdout=True, stderr=False,
-                                       environment={"AIRBYTE_OFFLINE_MODE": "1", "DO_NOT_TRACK": "1"})
-        _assert_is_our_spec(_spec_message(output.decode()))
-        user = client.containers.run(tag, entrypoint=["id", "-u"], remove=True).decode().strip()
-        assert user != "0", "the connector image runs as root"
-    finally:
-        client.images.remove(image.id, force=True)
-
-
-# -- the user docs page --------------------------------------------------------------------------------
+# -- the docs page ---------------------------------------------------------------------------------
 
 def test_given_docs_and_readme_when_regenerated_from_the_stream_table_then_nothing_changes():
     """The stream, scope and notes tables and the entity diagram are generated from the declarations."""

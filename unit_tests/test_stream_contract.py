@@ -33,7 +33,8 @@ PINNED = [
     ("order_refunds", WINDOW, "v3/orders/payment_actions/refunds",
      {"limit": 250, "page": 1, "created:min": WINDOW["start"], "created:max": WINDOW["end"]}),
     ("product_metafields", WINDOW, "v3/catalog/products/metafields", {"limit": 250, **V3_WINDOW}),
-    ("price_list_records", {"parent_id": 3, "parent": {"price_list_id": 3}, **WINDOW}, "v3/pricelists/3/records", {"limit": 250, **V3_WINDOW}),
+    ("price_list_records", {"parent_id": 3, "parent": {"price_list_id": 3}, **WINDOW}, "v3/pricelists/3/records",
+     {"limit": 250, "page": 1, **V3_WINDOW}),
     ("shipping_methods", {"parent_id": 5, "parent": {"zone_id": 5}}, "v2/shipping/zones/5/methods", {}),
 ]
 

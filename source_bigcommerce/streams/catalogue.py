@@ -213,9 +213,9 @@ CATALOGUE = (
          cursor="date_modified", window=V3_DATES),
     Spec("price_list_records", "v3/pricelists/{parent_id}/records", PRODUCTS, f"{DOCS}/rest-management/price-lists/records#get-price-list-records",
          key=("price_list_id", "variant_id", "currency"), cursor="date_modified", window=V3_DATES, parent="price_lists",
-         parent_fields={"price_list_id": "id"}, paging=CURSOR, suggested=False, max_in_flight=10,
+         parent_fields={"price_list_id": "id"}, suggested=False, max_in_flight=10,
          notes="One request (or more) per price list, filtered by the records' own date_modified; at most 10 at once, "
-               "BigCommerce's limit for this endpoint."),
+               "BigCommerce's limit for this endpoint. Page numbers (records have no id to page by)."),
     Spec("price_list_assignments", "v3/pricelists/assignments", PRODUCTS, f"{DOCS}/rest-management/price-lists/assignments#get-price-list-assignments"),
     Spec("inventory_items", "v3/inventory/items", INVENTORY, f"{DOCS}/rest-management/inventory/items#get-inventory-at-locations",
          key="variant_id", transform=inventory_identity),
