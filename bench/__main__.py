@@ -131,6 +131,17 @@ def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
                    note="bound = requests / quota rate" + ("; more requests in flight than a window allows" if workers > quota else ""))
 
 
+def shared_quota(scale: float, share: float = 0.5) -> dict:
+    """Another app spends half of every window, and two thirds of the first is gone before the sync."""
+    quota, window_ms = 30, 2000
+    with LocalStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms, other_app_share=share, initially_spent=20) as store:
+        run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(ORIGINAL_TEN))
+        requests = store.stats()["requests"]
+        left = quota * (1 - share) / (window_ms / 1000)
+        return row(f"8 shared quota: another app spends {share:.0%} of every window", store, run, fewest_requests(store),
+                   bound=requests / left, note=f"bound = requests / the {left:g} req/s the other app leaves; first window 20 of 30 spent at start")
+
+
 def latency_bound(scale: float, workers: int) -> dict:
     with LocalStore(seed=1, scale=scale, latency_ms=50) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for(ORIGINAL_TEN))
@@ -276,7 +287,7 @@ def main() -> int:
     quick = "--quick" in sys.argv
     k = 0.25 if quick else 1.0
     started = time.monotonic()
-    rows = [quota_bound(0.2 * k), quota_bound(0.2 * k, workers=32, latency_ms=20)]
+    rows = [quota_bound(0.2 * k), quota_bound(0.2 * k, workers=32, latency_ms=20), shared_quota(0.2 * k)]
     serial, parallel = latency_bound(0.3 * k, 1), latency_bound(0.3 * k, 16)
     parallel["note"] += f"; {serial['wall_s'] / parallel['wall_s']:.1f}x faster than 1 worker"
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]

@@ -689,3 +689,10 @@ def test_broken_route_always_answers_its_status_and_others_are_served():
         broken = [requests.get(f"{store.base_url}/stores/localstore/v3/catalog/categories", headers=headers).status_code for _ in range(3)]
         fine = requests.get(f"{store.base_url}/stores/localstore/v3/catalog/brands", headers=headers).status_code
     assert broken == [500, 500, 500] and fine == 200
+
+
+def test_given_another_app_and_a_window_partly_spent_then_the_headers_show_what_is_left(make_store):
+    store = make_store(quota=10, quota_window_ms=60_000, other_app_share=0.5, initially_spent=7)
+    left = [int(get(store, "/v2/time").headers["X-Rate-Limit-Requests-Left"]) for _ in range(3)]
+    assert left == [2, 1, 0], "7 of 10 spent before the sync: three requests left in this window"
+    assert get(store, "/v2/time").status_code == 429

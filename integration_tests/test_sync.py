@@ -220,3 +220,14 @@ def test_given_a_full_size_store_when_every_stream_is_synced_then_each_equals_th
     for stream in STREAMS:
         assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert max(len(r) for r in expected.values()) > 2500
+
+
+@pytest.mark.timeout(180)
+def test_given_another_app_spending_half_of_every_window_when_synced_then_the_ground_truth_and_no_failure():
+    with LocalStore(seed=2, scale=0.04, quota=12, quota_window_ms=500, other_app_share=0.5, initially_spent=9) as store:
+        run = run_connector("read", config_for(store.base_url), catalog_for(), timeout=150)
+        expected = expected_records(store)
+
+    assert run.exit_code == 0, run.errors()
+    for stream in STREAMS:
+        assert by_key(stream, run.records[stream]) == expected[stream], stream

@@ -3,21 +3,18 @@ faults (5xx, dropped connections, cut-short bodies), and the request statistics 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
 import random
 import threading
 import time
 from collections import Counter
-from typing import Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Mapping, Optional
 
 
 if TYPE_CHECKING:
     from .server import LocalStoreOptions
 
 UNLIMITED_QUOTA = 1_000_000  # what the headers advertise when no quota is configured
-
 
 
 # --------------------------------------------------------------------------------------------------
@@ -27,7 +24,11 @@ UNLIMITED_QUOTA = 1_000_000  # what the headers advertise when no quota is confi
 
 class FixedWindowLimiter:
     """BigCommerce's quota: N requests per fixed window, counted per store. Every answer carries the
-    four headers; an answer past the quota is 429 (and does not use up more of the window)."""
+    four headers; an answer past the quota is 429 (and does not use up more of the window).
+
+    The quota is the store's, shared by its apps: another app spends `other_app_share` of every
+    window as the window opens, and `initially_spent` requests of the first window are gone before
+    the sync starts."""
 
     def __init__(self, options: LocalStoreOptions, clock: Callable[[], float] = time.monotonic):
         self.options, self.clock, self.lock = options, clock, threading.Lock()
@@ -35,16 +36,22 @@ class FixedWindowLimiter:
 
     def reset(self) -> None:
         with self.lock:
-            self.origin, self.window, self.used = self.clock(), 0, 0
+            self.origin, self.window = self.clock(), 0
+            self.used = max(self.options.initially_spent, self._other_app())
 
     def _roll(self, now: float) -> float:
-        """Move to the current window; return ms until it ends."""
+        """Move to the current window and count the other app's spending so far; return ms until it ends."""
         window_ms = max(1, self.options.quota_window_ms)
         elapsed_ms = (now - self.origin) * 1000
         current = int(elapsed_ms // window_ms)
         if current != self.window:
-            self.window, self.used = current, 0
+            self.window, self.used = current, self._other_app()
         return (current + 1) * window_ms - elapsed_ms
+
+    def _other_app(self) -> int:
+        """What the store's other app spends of a window as it opens."""
+        quota = self.options.quota
+        return round(quota * self.options.other_app_share) if quota is not None else 0
 
     def _headers(self, reset_ms: float) -> dict:
         quota = self.options.quota if self.options.quota is not None else UNLIMITED_QUOTA

@@ -64,6 +64,8 @@ class LocalStoreOptions:
     jitter_ms: float = 0
     quota: Optional[int] = None  # requests per window; None = unlimited (headers still sent)
     quota_window_ms: int = 30000
+    other_app_share: float = 0  # share of every window another app on the store spends, steadily through the window
+    initially_spent: int = 0  # requests of the first window already spent when the store starts
     fault_5xx: float = 0  # probabilities per data request
     fault_drop: float = 0
     fault_truncate: float = 0
