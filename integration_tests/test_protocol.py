@@ -96,12 +96,21 @@ def sync_problems(run: Run, selected: Set[str], started_ms: int, ended_ms: int) 
         elif message.type == Type.TRACE:
             if message.trace.type == TraceType.STREAM_STATUS:
                 status = message.trace.stream_status
-                events.setdefault(status.stream_descriptor.name, []).append(status.status.value)
+                waiting = status.status.value == "RUNNING" and any(r.type.value == "RATE_LIMITED" for r in status.reasons or [])
+                if waiting and not (status.reasons[0].rate_limited and status.reasons[0].rate_limited.quota_reset):
+                    problems.append(f"{status.stream_descriptor.name}: a RATE_LIMITED status without its quota_reset")
+                events.setdefault(status.stream_descriptor.name, []).append("WAITING" if waiting else status.status.value)
             elif message.trace.type == TraceType.ERROR:
                 problems.append(f"error trace in a clean sync: {message.trace.error.message}")
         else:
             problems.append(f"a {message.type.value} message in a sync")
     for name, seen in events.items():
+        if "WAITING" in seen:  # protocol 0.11: "waiting for the rate limit", only while the stream runs
+            started = seen.index("STARTED") if "STARTED" in seen else len(seen)
+            ended = seen.index("COMPLETE") if "COMPLETE" in seen else -1
+            if not all(started < i < ended for i, e in enumerate(seen) if e == "WAITING"):
+                problems.append(f"{name}: a RATE_LIMITED status outside STARTED..COMPLETE")
+            seen = [e for e in seen if e != "WAITING"]
         statuses = [e for e in seen if e != "RECORD"]
         if name not in selected:
             problems.append(f"statuses {statuses} for unselected stream {name!r}")
@@ -190,3 +199,13 @@ def test_given_crafted_output_then_the_checker_reports_what_breaks_the_protocol(
         assert problems == []
     else:
         assert any(problem in p for p in problems), problems
+
+
+
+def test_given_a_quota_the_sync_must_wait_for_then_every_line_conforms_and_the_waits_are_said(store):
+    store.options.quota, store.options.quota_window_ms = 15, 500
+    run, started, ended = timed("read", config_for(store.base_url), catalog_for(["orders", "transactions", "brands"]))
+
+    assert sync_problems(run, {"orders", "transactions", "brands"}, started, ended) == []
+    assert any(r.get("type") == "RATE_LIMITED" for m in run.of_type("TRACE") if m["trace"]["type"] == "STREAM_STATUS"
+               for r in m["trace"]["stream_status"].get("reasons") or [])

@@ -207,6 +207,11 @@ def test_given_more_workers_than_a_quota_window_allows_when_synced_then_no_429_a
         assert by_key(stream, run.records[stream]) == expected[stream], stream
     assert stats["rate_limited"] == 0 and stats["by_status"].get(429, 0) == 0
     assert stats["requests"] > 4 * 12, "the sync spans several windows"
+    waits = [m["trace"]["stream_status"] for m in run.of_type("TRACE") if m["trace"]["type"] == "STREAM_STATUS"
+             and any(r.get("type") == "RATE_LIMITED" for r in m["trace"]["stream_status"].get("reasons") or [])]
+    assert waits, "a stream waiting for the quota window says so"
+    assert all(w["status"] == "RUNNING" and w["reasons"][0]["rate_limited"]["quota_reset"] > 1e12 and w["stream_descriptor"]["name"] in STREAMS
+               for w in waits)
 
 
 @pytest.mark.timeout(240)

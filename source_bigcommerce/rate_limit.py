@@ -10,7 +10,7 @@ import threading
 from typing import Any, Callable, Dict, Optional, Tuple
 
 import requests
-from airbyte_cdk.sources.streams.call_rate import FixedWindowCallRatePolicy, HttpAPIBudget
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit, FixedWindowCallRatePolicy, HttpAPIBudget
 
 REQUESTS_LEFT = "X-Rate-Limit-Requests-Left"
 REQUESTS_QUOTA = "X-Rate-Limit-Requests-Quota"
@@ -39,7 +39,8 @@ class BigCommerceBudget(HttpAPIBudget):
     again, so a window ends using exactly what the store has left, neither a 429 nor a request unspent.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_wait: Optional[Callable[[Optional[str], datetime.timedelta], None]] = None) -> None:
+        self.on_wait = on_wait  # told (stream, wait) when a request must wait for the quota window to reset
         # The requests on their way, by the thread that sent them: a thread sends one at a time, so its
         # next request means the last one is over, also when it ended in an exception and never reached
         # `update_from_response` (the CDK's limiter has no `finally`). Nothing is held across requests,
@@ -66,7 +67,14 @@ class BigCommerceBudget(HttpAPIBudget):
         sender = self._sender(request)
         with self._lock:
             self._in_flight.pop(sender, None)  # this thread's last request is over
-        super().acquire_call(request, block=block, timeout=timeout)
+        try:
+            super().acquire_call(request, block=False)
+        except CallRateLimitHit as spent:
+            if not block:
+                raise
+            if self.on_wait is not None:  # say so before waiting: a platform can show "rate limited", not "stuck"
+                self.on_wait(getattr(SENDING, "stream", None), spent.time_to_wait)
+            super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
             self._in_flight[sender] = datetime.datetime.now()
 
@@ -124,6 +132,19 @@ class BigCommerceBudget(HttpAPIBudget):
             return max(0, int(response.headers[REQUESTS_LEFT]))
         except (KeyError, TypeError, ValueError):
             return 0 if response.status_code == 429 else None
+
+
+SENDING = threading.local()  # the stream whose request this thread is sending (`sending_for`)
+
+
+def sending_for(stream: str, send: Callable[..., Any]) -> Callable[..., Any]:
+    """`send`, telling the budget (through SENDING) which stream the request is for."""
+
+    def send_for_stream(*args: Any, **kwargs: Any) -> Any:
+        SENDING.stream = stream
+        return send(*args, **kwargs)
+
+    return send_for_stream
 
 
 class InFlightLimit:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
@@ -25,7 +26,9 @@ from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, F
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import (AirbyteStreamStatus, AirbyteStreamStatusReason, AirbyteStreamStatusReasonType,
+                                AirbyteStreamStatusTraceMessage, AirbyteTraceMessage, FailureType, StreamDescriptor, TraceType)
+from airbyte_protocol_dataclasses.models.airbyte_protocol import AirbyteStreamStatusRateLimitedReason
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check_store, readable_scopes
@@ -118,8 +121,9 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
     def streams(self, config: Mapping[str, Any]) -> List[Stream]:
         settings = BigCommerceConfig.from_mapping(config)
         _warn_if_future(settings)
+        budget = BigCommerceBudget(on_wait=RateLimitedStatus(self._repository))
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog,
-                         BigCommerceBudget(), self._stats, InFlightLimit(self._workers))  # one quota, one cap, one tally
+                         budget, self._stats, InFlightLimit(self._workers))  # one quota, one cap, one tally
         return [layout.build(spec) for spec in CATALOGUE]
 
 
@@ -209,6 +213,30 @@ class _Layout:
             ),
             stream, cursor, slice_logger=DebugSliceLogger(), logger=LOGGER,
         )
+
+
+class RateLimitedStatus:
+    """A stream waiting for the store's quota window says so, once per window: a RUNNING stream status
+    with the RATE_LIMITED reason and when the quota resets (Airbyte protocol 0.11)."""
+
+    def __init__(self, repository: MessageRepository) -> None:
+        self._repository, self._said, self._lock = repository, set(), threading.Lock()
+
+    def __call__(self, stream: Optional[str], wait: timedelta) -> None:
+        if not stream:
+            return
+        reset_ms = int((time.time() + wait.total_seconds()) * 1000)
+        with self._lock:
+            key = (stream, reset_ms // 1000)
+            if key in self._said:
+                return
+            self._said.add(key)
+        status = AirbyteStreamStatusTraceMessage(
+            stream_descriptor=StreamDescriptor(name=stream), status=AirbyteStreamStatus.RUNNING,
+            reasons=[AirbyteStreamStatusReason(type=AirbyteStreamStatusReasonType.RATE_LIMITED,
+                                               rate_limited=AirbyteStreamStatusRateLimitedReason(quota_reset=reset_ms))])
+        self._repository.emit_message(AirbyteMessage(type=Type.TRACE, trace=AirbyteTraceMessage(
+            type=TraceType.STREAM_STATUS, emitted_at=time.time() * 1000, stream_status=status)))
 
 
 def store_clock(stream: BigCommerceStream) -> datetime:

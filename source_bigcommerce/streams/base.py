@@ -23,7 +23,7 @@ from ..config import MAX_WORKERS, BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_body
 from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
-from ..rate_limit import InFlightLimit
+from ..rate_limit import InFlightLimit, sending_for
 from ..stats import SyncStats
 from .declaration import Spec
 
@@ -59,6 +59,7 @@ class BigCommerceStream(HttpStream):
         self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
             self._http_client._session.send = limit.around(self._http_client._session.send)
+        self._http_client._session.send = sending_for(self.reported_as, self._http_client._session.send)
         self._date_plan = compile_date_plan(self.get_json_schema())
 
     @property
