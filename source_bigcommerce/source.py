@@ -162,9 +162,9 @@ class _Layout:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
         return {"start": EPOCH.isoformat(), "end": self.now.isoformat()} if isinstance(parent.paging, ByDate) else {}
 
-    def cursor(self, kind: type, stream: BigCommerceStream) -> Any:
+    def cursor(self, kind: type, stream: BigCommerceStream, **options: Any) -> Any:
         return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
-                    self.state_manager, lambda: self.now)
+                    self.state_manager, lambda: self.now, **options)
 
     def incremental(self, name: str) -> bool:
         return self.modes is None or self.modes.get(name) == SyncMode.incremental
@@ -188,7 +188,8 @@ class _Layout:
         parent = BY_NAME[spec.parent]
         lister = self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
         if spec.incremental and spec.window is None:  # synced by its parent's cursor
-            cursor: Any = self.cursor(ParentCursor, stream)
+            # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.
+            cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else 50)
             parents = ParentListing(lister, lambda: self.window(spec.name, cursor))
         else:
             cursor = self.cursor(OwnDatePerParentCursor, stream) if spec.incremental else FinalStateCursor(spec.name, None, self.repository)
