@@ -71,23 +71,13 @@ def test_given_one_resource_always_failing_when_synced_then_that_stream_fails_an
     assert "Traceback" not in run.stderr
 
 
-def test_given_transient_outage_when_retries_run_out_then_stream_fails_as_transient_and_others_sync(store, monkeypatch):
+def test_given_transient_outage_when_retries_run_out_then_stream_fails_as_transient_and_others_sync(store, no_backoff_sleep):
     """In-process, so the CDK's backoff sleeps can be skipped; the retry policy itself is the shipped one."""
-    import airbyte_cdk.sources.streams.http.rate_limiting as rate_limiting
     from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
     from airbyte_cdk.test.entrypoint_wrapper import read
 
     from source_bigcommerce.source import SourceBigCommerce
 
-    class NoWait:
-        def __getattr__(self, name):
-            return getattr(__import__("time"), name)
-
-        @staticmethod
-        def sleep(seconds):
-            pass
-
-    monkeypatch.setattr(rate_limiting, "time", NoWait())
     store.options.broken_routes = {"/v3/catalog/brands": 503}
     config = config_for(store.base_url)
     catalog = ConfiguredAirbyteCatalogSerializer.load(catalog_for(["brands", "pages", "store"]))

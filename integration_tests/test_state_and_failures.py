@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
 from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest, HttpResponse
@@ -24,22 +23,6 @@ from .connector import catalog_for, config_for, run_connector
 from .expectations import by_key, expected_records, without_top_level_nulls
 
 UTC = timezone.utc
-
-
-@pytest.fixture
-def no_backoff_sleep(monkeypatch):
-    """The CDK's retry waits, skipped: the retry policy itself is the shipped one."""
-    import airbyte_cdk.sources.streams.http.rate_limiting as rate_limiting
-
-    class NoWait:
-        def __getattr__(self, name):
-            return getattr(__import__("time"), name)
-
-        @staticmethod
-        def sleep(seconds):
-            pass
-
-    monkeypatch.setattr(rate_limiting, "time", NoWait())
 
 
 def sync(config, streams, state=None, mode="incremental"):
