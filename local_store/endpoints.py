@@ -459,8 +459,10 @@ def serve_resource(store: "LocalStore", request: ApiRequest, resource: Resource)
 
 
 def serve_by_cursor(store: "LocalStore", request: ApiRequest, listing: Listing, ordered: list, sort: tuple) -> Reply:
-    """Page numbers with `meta.pagination` (plus `cursor_pagination` on the first page), or, with
-    `after`/`before`, `meta.cursor_pagination` only: the metafield lists' shape."""
+    """Page numbers with `meta.pagination` (plus `cursor_pagination` on the first page: BigCommerce
+    returns the cursors "on the first page or when the request contains before or after"), or, with
+    `after`/`before`, `meta.cursor_pagination` only: the customers' and metafield lists' shape. The
+    cursor carries the record's sort value and id, not a position, so edits elsewhere cannot shift it."""
     query = request.query
     page, limit = read_paging(request)
     name, by, descending = sort
@@ -474,6 +476,8 @@ def serve_by_cursor(store: "LocalStore", request: ApiRequest, listing: Listing, 
         anchor = decode_cursor(query.get("after") or query["before"])
     except BadParam as problem:
         raise request.error(422, str(problem)) from None
+    if anchor["sort"] != name or anchor["desc"] != descending:
+        raise request.error(422, "The cursor was issued for a different sort; start again without it.")
     anchor_key = by.key(anchor["value"])
     beyond = [comes_after(r, by, descending, anchor_key, anchor["id"]) for r in ordered]
     if "after" in query:
@@ -576,48 +580,14 @@ def cursor_meta(query: Mapping[str, str], sort: tuple, page: Sequence[Mapping], 
 
 
 def serve_customers(store: "LocalStore", request: ApiRequest) -> Reply:
-    """Customers page by number or by cursor; with `after`/`before`, `page` is ignored."""
-    if "after" in request.query or "before" in request.query:
-        return serve_customers_by_cursor(store, request)
-    return serve_customers_by_page(store, request)
-
-
-def serve_customers_by_page(store: "LocalStore", request: ApiRequest) -> Reply:
-    """`meta.pagination`, plus `meta.cursor_pagination` on the first page (BigCommerce docs: the
-    cursors are returned "on the first page or when the request contains before or after")."""
-    page, limit = read_paging(request)
-    # The first page hands out a keyset cursor, so its order must be the keyset's (ties by id).
-    ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values(), deterministic=page == 1)
-    chunk = ordered[(page - 1) * limit : page * limit]
-    meta = {"pagination": page_meta(request.query, len(ordered), len(chunk), page, limit)}
-    if page == 1:
-        meta["cursor_pagination"] = cursor_meta(request.query, (name, by, descending), chunk, False, len(ordered) > len(chunk), limit)
-    return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
-
-
-def serve_customers_by_cursor(store: "LocalStore", request: ApiRequest) -> Reply:
-    """`meta.cursor_pagination` only. Ties are in id order whatever `shuffle_ties` says: a keyset
-    cursor needs a total order."""
-    query = request.query
-    _, limit = read_paging(request)
-    ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values(), deterministic=True)
-    try:
-        anchor = decode_cursor(query.get("after") or query["before"])
-    except BadParam as problem:
-        raise request.error(422, str(problem)) from None
-    if anchor["sort"] != name or anchor["desc"] != descending:
-        raise request.error(422, "The cursor was issued for a different sort; start again without it.")
-    anchor_key = by.key(anchor["value"])
-    beyond = [comes_after(r, by, descending, anchor_key, anchor["id"]) for r in ordered]
-    if "after" in query:
-        following = [r for r, after in zip(ordered, beyond) if after]
-        chunk, has_next, has_previous = following[:limit], len(following) > limit, len(following) < len(ordered)
-    else:
-        is_anchor = [by.of(r) == anchor_key and r["id"] == anchor["id"] for r in ordered]
-        preceding = [r for r, after, anchor_itself in zip(ordered, beyond, is_anchor) if not after and not anchor_itself]
-        chunk, has_previous, has_next = preceding[-limit:], len(preceding) > limit, len(preceding) < len(ordered)
-    meta = {"cursor_pagination": cursor_meta(query, (name, by, descending), chunk, has_previous, has_next, limit)}
-    return json_reply(200, {"data": render(store, CUSTOMERS, request, chunk), "meta": meta})
+    """Customers page by number or by cursor (with `after`/`before`, `page` is ignored). The first page
+    hands out a keyset cursor, so its order, like a cursor page's, is the keyset's: ties by id whatever
+    `shuffle_ties` says (a keyset cursor needs a total order)."""
+    cursored = "after" in request.query or "before" in request.query
+    page, _ = read_paging(request)
+    ordered, name, by, descending = select(store, request, CUSTOMERS, store.data.records["customers"].values(),
+                                           deterministic=cursored or page == 1)
+    return serve_by_cursor(store, request, CUSTOMERS, ordered, (name, by, descending))
 
 
 # Scope families (BigCommerce "OAuth scopes"); a token holding `X` or `X_read_only` may read.
