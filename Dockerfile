@@ -10,15 +10,22 @@ FROM ${BASE_IMAGE}
 
 WORKDIR /airbyte/integration_code
 
-# Only what `pip install .` needs; tests, the local store and the benchmark stay out of the image.
-COPY setup.py constraints.txt main.py ./
+# Only what `pip install .` needs (setup.py reads the version from metadata.yaml); tests, the local
+# store and the benchmark stay out of the image.
+COPY setup.py metadata.yaml constraints.txt main.py ./
 COPY source_bigcommerce ./source_bigcommerce
 
 # A venv of its own (on either base), first on PATH: `python` is the connector's interpreter. Every
 # dependency resolves to the version pinned in constraints.txt (the same pins `make test` uses).
+# The version label must name the version installed: the build stops if CONNECTOR_VERSION is not
+# metadata.yaml's dockerImageTag (`--build-arg CONNECTOR_VERSION=...`, as the docs' build command gives).
+ARG CONNECTOR_VERSION
 ENV PATH=/opt/connector/bin:$PATH
 RUN python3 -m venv /opt/connector \
     && pip install --no-cache-dir --disable-pip-version-check -c constraints.txt . \
+    && installed="$(python -c 'import source_bigcommerce; print(source_bigcommerce.__version__)')" \
+    && if [ "$installed" != "$CONNECTOR_VERSION" ]; then \
+         echo "build with --build-arg CONNECTOR_VERSION=$installed (metadata.yaml's dockerImageTag)" >&2; exit 1; fi \
     && useradd --create-home --uid 1000 airbyte
 
 # Run as an unprivileged user, as Airbyte's own connector images do since platform 0.64. Numeric, so
@@ -28,5 +35,5 @@ USER 1000:1000
 ENV AIRBYTE_ENTRYPOINT="python /airbyte/integration_code/main.py"
 ENTRYPOINT ["python", "/airbyte/integration_code/main.py"]
 
-LABEL io.airbyte.name=airbyte/source-bigcommerce
-LABEL io.airbyte.version=0.2.0
+LABEL io.airbyte.name=ghcr.io/source-bigcommerce/source-bigcommerce
+LABEL io.airbyte.version=${CONNECTOR_VERSION}

@@ -11,9 +11,14 @@ export DO_NOT_TRACK := 1
 
 install: $(INSTALLED)
 
-$(INSTALLED): setup.py constraints.txt
+WHEELHOUSE := $(VENV)/wheelhouse
+
+# The runtime dependencies are also kept as wheels, so the packaging test can install the connector's
+# wheel into an empty venv (as a user's `pip install` would) without reaching the package index.
+$(INSTALLED): setup.py metadata.yaml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[pyairbyte,test]"
+	$(PY) -m pip download --quiet --disable-pip-version-check -c constraints.txt -d $(WHEELHOUSE) .
 	touch $(INSTALLED)
 
 demo: $(INSTALLED)

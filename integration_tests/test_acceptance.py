@@ -54,7 +54,7 @@ ACCEPTANCE = yaml.safe_load((ROOT / "acceptance-test-config.yml").read_text())["
 # Not named `secrets`: the suite marks scenarios whose config sits in such a folder `requires_creds`.
 SANDBOX_CONFIGS = Path(tempfile.gettempdir()) / f"source-bigcommerce-acceptance-{os.getpid()}"
 IMAGE_TESTS_SKIPPED = (
-    "Docker image tests of airbyte/source-bigcommerce:dev are not run by plain pytest: they build the image "
+    "Docker image tests of ghcr.io/source-bigcommerce/source-bigcommerce:dev are not run by plain pytest: they build the image "
     "(this machine has no Docker engine) and ask connectors.airbyte.com for the published spec, while these "
     "tests talk only to 127.0.0.1. Run them with `airbyte-cdk image test` where Docker and the network are."
 )

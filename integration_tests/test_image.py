@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 from local_store import LocalStore
 
@@ -60,7 +61,9 @@ def image():
     base = _base_or_skip(client)
     tag = f"source-bigcommerce:test-{uuid.uuid4().hex[:8]}"
     # --network host: the build's pip reaches the package index the way the host does.
-    built, _ = client.images.build(path=str(ROOT), tag=tag, buildargs={"BASE_IMAGE": base}, network_mode="host", rm=True, forcerm=True)
+    version = yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]["dockerImageTag"]
+    built, _ = client.images.build(path=str(ROOT), tag=tag, buildargs={"BASE_IMAGE": base, "CONNECTOR_VERSION": version},
+                                   network_mode="host", rm=True, forcerm=True)
     try:
         yield client, tag, built
     finally:
@@ -86,7 +89,9 @@ def _run(client, tag: str, command: str, folder: Path, *files: str) -> Run:
 @pytest.mark.timeout(1500)
 def test_given_the_image_when_run_as_a_platform_runs_it_then_spec_check_discover_and_read_are_exact(image):
     client, tag, built = image
-    assert built.labels["io.airbyte.name"] == "airbyte/source-bigcommerce"
+    metadata = yaml.safe_load((ROOT / "metadata.yaml").read_text())["data"]
+    assert built.labels["io.airbyte.name"] == metadata["dockerRepository"]
+    assert built.labels["io.airbyte.version"] == metadata["dockerImageTag"]
     assert client.containers.run(tag, entrypoint=["id", "-u"], remove=True).decode().strip() == "1000", "runs unprivileged"
 
     with LocalStore(seed=2, scale=0.1) as store, tempfile.TemporaryDirectory() as folder:

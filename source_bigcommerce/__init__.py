@@ -1,1 +1,4 @@
-__version__ = "0.2.0"
+from importlib.metadata import version
+
+# Set by setup.py from metadata.yaml's dockerImageTag, the version's one source.
+__version__ = version("source-bigcommerce")

@@ -1,13 +1,14 @@
 """What ships: the Dockerfile, metadata.yaml and the command the image runs, checked against each other.
 
-The version lives in four places (setup.py, the package's __version__, metadata.yaml's dockerImageTag and
-the Dockerfile's io.airbyte.version label); these tests fail the moment one of them is bumped alone.
+The version's one source is metadata.yaml's dockerImageTag: setup.py reads it, the package's __version__
+comes from the installed package, and the image's io.airbyte.version label from a build argument the
+build checks against the installed package. A test fails if the version string appears anywhere else
+but the docs' changelog.
 Building the image needs a Docker engine: without one that test is skipped, and says so.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -40,8 +41,8 @@ REQUIRED_BY_SCHEMA = [
 EXPECTED_METADATA = {
     "connectorType": "source",
     "connectorSubtype": "api",
-    "dockerRepository": "airbyte/source-bigcommerce",
-    "documentationUrl": "https://docs.airbyte.com/integrations/sources/bigcommerce",
+    "dockerRepository": "ghcr.io/source-bigcommerce/source-bigcommerce",
+    "documentationUrl": "https://github.com/source-bigcommerce/source-bigcommerce/blob/main/docs/bigcommerce.md",
     "githubIssueLabel": "source-bigcommerce",
     "license": "MIT",
     "name": "BigCommerce",
@@ -57,14 +58,10 @@ def _metadata() -> Mapping[str, Any]:
 
 
 def _setup_version() -> str:
-    """`version=` of the setup() call, read without running setup.py."""
-    tree = ast.parse((ROOT / "setup.py").read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "setup":
-            for keyword in node.keywords:
-                if keyword.arg == "version":
-                    return ast.literal_eval(keyword.value)
-    raise AssertionError("setup.py has no setup(version=...)")
+    """The version setup.py gives the package (it reads metadata.yaml)."""
+    result = subprocess.run([sys.executable, "setup.py", "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip().splitlines()[-1]
 
 
 def _instructions() -> List[tuple]:
@@ -145,24 +142,69 @@ def test_given_metadata_when_read_then_every_required_field_is_set():
     assert data["allowedHosts"]["hosts"] == ["api.bigcommerce.com"]
     assert {"language:python", "cdk:python"} <= set(data["tags"])
     assert data["registryOverrides"]["oss"]["enabled"] is True
-    assert data["registryOverrides"]["cloud"]["enabled"] is True
-    assert isinstance(data["remoteRegistries"]["pypi"]["enabled"], bool)
     assert set(data["ab_internal"]) == {"ql", "sl"}
 
 
-def test_given_version_in_four_places_when_compared_then_all_equal():
-    version = _setup_version()
+def test_given_metadata_when_compared_with_the_docs_and_code_then_it_claims_only_what_holds():
+    data = _metadata()["data"]
+    docs = (ROOT / "docs" / "bigcommerce.md").read_text()
+    # Not on Airbyte Cloud: the docs say Cloud's plans do not offer custom Docker connectors.
+    assert data["registryOverrides"]["cloud"]["enabled"] is False
+    assert "Airbyte Cloud's Standard, Plus and Pro plans do not offer" in docs
+    # Not on PyPI, under this project's own distribution name (the archived connector's is airbyte-source-bigcommerce).
+    assert data["remoteRegistries"]["pypi"] == {"enabled": False, "packageName": "source-bigcommerce"}
+    assert _setup_name() == "source-bigcommerce"
+    # The platform gives up on a source silent longer than this: it must outlast a request retried for its
+    # whole budget after a timed-out read, and the longest quota wait the connector believes.
+    from source_bigcommerce.errors import MAX_RETRY_TIME
+    from source_bigcommerce.streams.base import TIMEOUT_SECONDS
+    longest_silence = MAX_RETRY_TIME.total_seconds() + sum(TIMEOUT_SECONDS)
+    assert data["maxSecondsBetweenMessages"] > longest_silence
+    # Airbyte's taxonomy of external links; each to BigCommerce's own sites.
+    types = {"api_release_history", "api_reference", "api_deprecations", "authentication_guide", "permissions_scopes",
+             "rate_limits", "status_page", "data_model_reference", "migration_guide", "developer_community", "other"}
+    links = data["externalDocumentationUrls"]
+    assert {"api_reference", "rate_limits", "status_page"} <= {link["type"] for link in links}
+    for link in links:
+        assert set(link) <= {"title", "url", "type", "requiresLogin"} and link["title"] and link["type"] in types, link
+        assert re.match(r"https://(developer|status)\.bigcommerce\.com(/|$)", link["url"]), link
+    # `releases` holds breaking changes only (Airbyte's schema: at least one entry): none so far.
+    assert "releases" not in data or all(re.fullmatch(r"\d+\.\d+\.\d+", v) and {"message", "upgradeDeadline"} <= set(change)
+                                          for v, change in data["releases"]["breakingChanges"].items())
+
+
+def _setup_name() -> str:
+    result = subprocess.run([sys.executable, "setup.py", "--name"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_given_the_version_when_looked_for_then_metadata_yaml_is_its_one_source():
+    version = _metadata()["data"]["dockerImageTag"]
     assert re.fullmatch(r"\d+\.\d+\.\d+", version)
-    assert _metadata()["data"]["dockerImageTag"] == version
-    assert _labels()["io.airbyte.version"] == version
-    assert source_bigcommerce.__version__ == version  # sent in the User-Agent
+    assert _setup_version() == version
+    assert source_bigcommerce.__version__ == version, "reinstall (`make install`): the installed package is older"
+    assert _labels()["io.airbyte.version"] == "${CONNECTOR_VERSION}", "the label comes from the checked build argument"
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    copies = []
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix in {".png", ".svg", ".ico"} or not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if re.search(rf"(?<![\d.]){re.escape(version)}(?![\d.])", line):
+                copies.append((name, number, line.strip()))
+    changelog_rows = [c for c in copies if c[0] == "docs/bigcommerce.md" and c[2].startswith(f"| {version} |")]
+    assert len(changelog_rows) == 1, "the docs' changelog has one row for the current version"
+    others = [c for c in copies if c not in changelog_rows and not (c[0] == "metadata.yaml" and "dockerImageTag" in c[2])]
+    assert not others, f"the version is copied outside metadata.yaml and the changelog: {others}"
 
 
 def test_given_dockerfile_when_read_then_image_name_base_and_entrypoint_follow_airbyte_convention():
     data = _metadata()["data"]
     assert _labels()["io.airbyte.name"] == data["dockerRepository"]
     assert _one("FROM") == "${BASE_IMAGE}"
-    base = _one("ARG").removeprefix("BASE_IMAGE=")  # the real base; CI may build on a local stand-in of it
+    base = [rest for word, rest in _instructions() if word == "ARG" and rest.startswith("BASE_IMAGE=")][0].removeprefix("BASE_IMAGE=")  # the real base; CI may build on a local stand-in of it
     assert base.split("@")[0] == "python:3.11-slim"
     build_options = data.get("connectorBuildOptions")
     if build_options:  # if ever set, airbyte-ci builds from it: it must be the Dockerfile's base
@@ -181,7 +223,7 @@ def test_given_dockerfile_copies_when_checked_then_they_exist_and_are_not_docker
     for word, rest in _instructions():
         if word == "COPY":
             copied += rest.split()[:-1]
-    assert "main.py" in copied and "source_bigcommerce" in copied and "constraints.txt" in copied
+    assert {"main.py", "source_bigcommerce", "constraints.txt", "metadata.yaml"} <= set(copied)
     for source in copied:
         assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not in the repository"
         assert source not in ignored, f".dockerignore drops {source}, which the Dockerfile copies"
@@ -217,6 +259,16 @@ def test_given_docs_and_readme_when_regenerated_from_the_stream_table_then_nothi
     for spec in CATALOGUE:  # every declared stream has its row, and the diagram shows it
         assert f"| [{spec.name}](" in text
         assert f">{spec.name} <tspan" in (ROOT / "docs" / "streams.svg").read_text()
+
+
+# Airbyte's connector pages, in their order; other sections sit under these.
+DOCS_SECTIONS = ["Overview", "Prerequisites", "Setup guide", "Supported sync modes", "Supported streams",
+                 "Performance considerations", "Data type mapping", "Limitations and troubleshooting", "Changelog"]
+
+
+def test_given_docs_page_then_its_sections_follow_airbytes_order():
+    text = (ROOT / "docs" / "bigcommerce.md").read_text()
+    assert re.findall(r"^## (.+)$", text, re.MULTILINE) == DOCS_SECTIONS
 
 
 def test_given_docs_page_then_the_changelog_names_the_version():
