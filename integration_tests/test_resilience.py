@@ -165,7 +165,7 @@ def test_given_bad_credentials_when_read_then_config_error_saying_what_to_fix(st
     errors = run.errors()
     assert errors and all(e["failure_type"] == "config_error" for e in errors)
     assert any(says in e["message"] for e in errors)
-    assert "Traceback" not in run.stderr
+    assert "Traceback" not in run.stdout + run.stderr, "a config error's fix is in its message: no traceback in logs or traces"
 
 
 # Every bad value is refused the same way (unit_tests/test_config.py tries them all in-process);

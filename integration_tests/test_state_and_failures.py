@@ -8,6 +8,7 @@ answers the local store never gives, against airbyte-cdk's `HttpMocker`.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalogSerializer
@@ -161,3 +162,30 @@ def test_given_one_orders_transactions_always_failing_when_synced_then_the_rest_
     state = last_state(output, "transactions")
     assert state is None or parse_date(state["order_date_modified"]) <= parse_date(failing["date_modified"]), \
         "the state moved past an order whose transactions were not read"
+
+
+BAD_REQUEST = json.dumps({"status": 400, "title": "Bad Request"})
+
+
+def test_given_a_token_answered_400_when_checked_then_the_failure_names_access_token():
+    with HttpMocker() as http_mocker:
+        http_mocker.get(HttpRequest(f"{BASE}/v2/time"), HttpResponse(BAD_REQUEST, 400))
+
+        status = SourceBigCommerce(None, CONFIG, None).check(logging.getLogger("airbyte"), CONFIG)
+
+    assert status.status.value == "FAILED"
+    assert "(400 Bad Request)" in status.message and "`access_token`" in status.message
+
+
+def test_given_a_token_answered_400_when_read_then_a_config_error_names_access_token_and_no_log_holds_a_traceback():
+    with HttpMocker() as http_mocker:
+        _time(http_mocker)
+        http_mocker.get(HttpRequest(f"{BASE}/v3/catalog/brands", query_params={"limit": "250"}), HttpResponse(BAD_REQUEST, 400))
+
+        output = sync(CONFIG, ["brands"], mode="full_refresh")
+
+    [error] = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor]
+    assert error.failure_type.value == "config_error" and "`access_token`" in error.message and "brands" in error.message
+    logs = [m.log.message for m in output.logs]
+    assert any("Exception while syncing stream brands" in log and "`access_token`" in log for log in logs)
+    assert not [log for log in logs if "Traceback" in log]

@@ -97,6 +97,9 @@ def _store_problem(response: requests.Response, config: BigCommerceConfig) -> Op
     status = response.status_code
     reason = api_title(response)
     said = f" BigCommerce says: {reason}" if reason else ""
+    if status == 400:
+        return ("BigCommerce refused the request (400 Bad Request), its answer to a malformed access token: check `access_token` "
+                f"(paste it again, without spaces or line breaks).{said}")
     if status == 401:
         return f"BigCommerce rejected the access token (401): check `access_token`, or create a new store-level API account token.{said}"
     if status == 404:

@@ -60,8 +60,8 @@ def _resolution(action: ResponseAction, failure: Optional[FailureType], message:
 
 
 def missing_scope_message(stream: str, scope: str) -> str:
-    return (f"Stream '{stream}' cannot be read: the access token lacks the '{scope}' scope (403). Add that read-only scope to the "
-            "store's API account, or deselect the stream.")
+    return (f"Stream '{stream}' cannot be read: the access token (`access_token`) lacks the '{scope}' scope (403). Add that read-only "
+            "scope to the store's API account, or deselect the stream.")
 
 
 def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_hash: str = "") -> dict:
@@ -70,6 +70,9 @@ def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_h
     transient = FailureType.transient_error
     return {
         **DEFAULT_ERROR_MAPPING,
+        400: _resolution(ResponseAction.FAIL, FailureType.config_error,
+                         f"Stream '{stream}': BigCommerce refused the request (400 Bad Request), its answer to a malformed access token: "
+                         "check `access_token` (paste it again, without spaces or line breaks). If other streams read, report this one."),
         401: _resolution(ResponseAction.FAIL, FailureType.config_error,
                          "BigCommerce rejected the access token (401): check `access_token`, or create a new API account token in the store's control panel."),
         403: _resolution(ResponseAction.FAIL, FailureType.config_error, missing_scope_message(stream, scope)),

@@ -6,7 +6,7 @@ import tempfile
 from typing import Any, Iterator, List, Mapping, NoReturn
 
 import orjson
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, FailureType, Status, Type
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, AirbyteMessageSerializer, FailureType, Status, TraceType, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
@@ -69,7 +69,15 @@ def run() -> None:
         raise
     except Exception as error:  # an unreadable --config/--catalog/--state file: say which, no traceback
         _fail(f"Could not read the files given to source-bigcommerce: {error}")
-    _launch(source, args)
+    try:
+        _launch(source, args)
+    except AirbyteTracedException as error:
+        if error.failure_type != FailureType.config_error:
+            raise  # a bug or a failure on BigCommerce's side: the CDK reports it with its traceback
+        # The sync's closing error ("these streams did not sync"), when each failed on a config error:
+        # what to fix is in the message.
+        _print(_without_stack_trace(error.as_airbyte_message()))
+        sys.exit(1)
 
 
 def _launch(source: SourceBigCommerce, args: List[str]) -> None:
@@ -105,10 +113,18 @@ def _read_lines(entrypoint: AirbyteEntrypoint, parsed_args: Any) -> Iterator[str
         yield from (_line(queued) for queued in entrypoint._emit_queued_messages(source))
 
 
+def _without_stack_trace(message: AirbyteMessage) -> AirbyteMessage:
+    """A config error's TRACE without the traceback the CDK attaches: the user's fix is in the message."""
+    error = message.trace.error if message.type == Type.TRACE and message.trace and message.trace.type == TraceType.ERROR else None
+    if error is not None and error.failure_type == FailureType.config_error:
+        error.stack_trace = None
+    return message
+
+
 def _line(message: AirbyteMessage) -> str:
     record = message.record if message.type == Type.RECORD else None
     if record is None:
-        return AirbyteEntrypoint.airbyte_message_to_string(message)
+        return AirbyteEntrypoint.airbyte_message_to_string(_without_stack_trace(message))
     body = {"type": "RECORD", "record": {"stream": record.stream, "data": record.data, "emitted_at": record.emitted_at}}
     if record.namespace is not None:
         body["record"]["namespace"] = record.namespace

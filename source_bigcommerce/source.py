@@ -59,7 +59,21 @@ class _PendingPartitionsNotice(logging.Filter):
         return True
 
 
+class _NoTracebackForConfigErrors(logging.Filter):
+    """A stream that fails on a config error (a rejected token, a missing scope, an unknown store) is
+    logged by the CDK with the exception's traceback; the user's fix is in the message, so the
+    traceback is dropped and the message kept. Any other failure keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, AirbyteTracedException) and error.failure_type == FailureType.config_error:
+            record.msg = f"{record.getMessage()}: {error.message}"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 LOGGER.addFilter(_PendingPartitionsNotice())
+LOGGER.addFilter(_NoTracebackForConfigErrors())
 
 
 class SourceBigCommerce(ConcurrentSourceAdapter):
