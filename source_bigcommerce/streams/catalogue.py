@@ -30,6 +30,9 @@ SITES = Scope("store_sites_read_only", "Sites & Routes")
 V3_DATES = ("date_modified:min", "date_modified:max")
 ORDER_CHILD = {"order_id": "id", "order_date_modified": "date_modified"}
 PRODUCT_CHILD = {"product_id": "id"}
+# An incremental stream whose endpoint pages only by number, inside the sync's date window.
+WINDOW_BY_PAGE_NUMBER = ("Page numbers (no id or cursor paging on this endpoint): a record edited mid-sync (it leaves the window) "
+                         "or deleted can shift another past a page boundary; that one arrives when next edited, or on a full refresh.")
 
 
 def _one_or_many(value: Any) -> List[Any]:
@@ -121,14 +124,14 @@ CATALOGUE = (
          notes="Full refresh from the bulk list: addresses have no date, an address edit need not touch its customer, and "
                "`include=addresses` on customers stops at 10 per customer."),
     Spec("customer_attributes", "v3/customers/attributes", CUSTOMERS, f"{DOCS}/rest-management/customers/attributes#get-all-customer-attributes",
-         cursor="date_modified", window=V3_DATES),
+         cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("customer_attribute_values", "v3/customers/attribute-values", CUSTOMERS,
          f"{DOCS}/rest-management/customers/attribute-values#get-all-customer-attribute-values", cursor="date_modified", window=V3_DATES,
-         notes="Page numbers (no id or cursor paging on this endpoint): a value deleted mid-sync can shift one past a page boundary."),
+         notes=WINDOW_BY_PAGE_NUMBER),
     Spec("customer_groups", "v2/customer_groups", CUSTOMERS, f"{DOCS}/rest-management/customers-v2/customer-groups#get-all-customer-groups",
-         cursor="date_modified", window=V3_DATES),
+         cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("subscribers", "v3/customers/subscribers", CUSTOMERS, f"{DOCS}/rest-management/subscribers#get-subscribers",
-         cursor="date_modified", window=V3_DATES),
+         cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("customer_segments", "v3/segments", CUSTOMERS, f"{DOCS}/rest-management/customer-segmentation/segments#get-all-segments"),
     Spec("wishlists", "v3/wishlists", CUSTOMERS, f"{DOCS}/rest-management/wishlists#get-all-wishlists"),
     # -- orders
@@ -210,12 +213,12 @@ CATALOGUE = (
     Spec("tree_categories", "v3/catalog/trees/categories", PRODUCTS, f"{DOCS}/rest-catalog/category-trees/categories#get-all-categories",
          key="category_id", notes="Page numbers (the endpoint has no id keyset): a category deleted mid-sync can shift one past a page boundary."),
     Spec("price_lists", "v3/pricelists", PRODUCTS, f"{DOCS}/rest-management/price-lists#get-all-price-lists",
-         cursor="date_modified", window=V3_DATES),
+         cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("price_list_records", "v3/pricelists/{parent_id}/records", PRODUCTS, f"{DOCS}/rest-management/price-lists/records#get-price-list-records",
          key=("price_list_id", "variant_id", "currency"), cursor="date_modified", window=V3_DATES, parent="price_lists",
          parent_fields={"price_list_id": "id"}, suggested=False, max_in_flight=10,
          notes="One request (or more) per price list, filtered by the records' own date_modified; at most 10 at once, "
-               "BigCommerce's limit for this endpoint. Page numbers (records have no id to page by)."),
+               "BigCommerce's limit for this endpoint. " + WINDOW_BY_PAGE_NUMBER),
     Spec("price_list_assignments", "v3/pricelists/assignments", PRODUCTS, f"{DOCS}/rest-management/price-lists/assignments#get-price-list-assignments"),
     Spec("inventory_items", "v3/inventory/items", INVENTORY, f"{DOCS}/rest-management/inventory/items#get-inventory-at-locations",
          key="variant_id", transform=inventory_identity),
@@ -239,7 +242,7 @@ CATALOGUE = (
     Spec("store", "v2/store", INFORMATION, f"{DOCS}/rest-management/store-information#get-store-information", paging=UNPAGED,
          transform=_store_logo, notes="One object, keyed by the store hash."),
     Spec("channels", "v3/channels", CHANNELS, f"{DOCS}/rest-management/channels#get-all-channels", cursor="date_modified",
-         window=V3_DATES, notes="Filterable by date_modified but not sortable: the state moves once every page is read."),
+         window=V3_DATES, notes="Filterable by date_modified but not sortable: the state moves once every page is read. " + WINDOW_BY_PAGE_NUMBER),
     # -- content
     Spec("pages", "v3/content/pages", CONTENT, f"{DOCS}/rest-content/pages#get-pages", params={"include": "body"},
          notes="No dates at all: full refresh, with the page markup. Page numbers (no id keyset)."),
