@@ -121,12 +121,11 @@ def row(name: str, store, run: Run, fewest: int, bound: Optional[float] = None, 
     }
 
 
-def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0) -> dict:
-    quota, window_ms = 30, 2000
+def quota_bound(scale: float, workers: int = 8, latency_ms: int = 0, quota: int = 30, window_ms: int = 2000) -> dict:
     with LocalStore(seed=1, scale=scale, quota=quota, quota_window_ms=window_ms, latency_ms=latency_ms) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE, num_workers=workers), catalog_for(ORIGINAL_TEN))
         requests = store.stats()["requests"]
-        name = "1 quota-bound (30 req / 2 s)" + (f", {workers} workers, {latency_ms} ms latency" if workers != 8 else "")
+        name = f"1 quota-bound ({quota} req / {window_ms / 1000:g} s)" + (f", {workers} workers, {latency_ms} ms latency" if workers != 8 else "")
         return row(name, store, run, fewest_requests(store), bound=requests / (quota / (window_ms / 1000)),
                    note="bound = requests / quota rate" + ("; more requests in flight than a window allows" if workers > quota else ""))
 
@@ -320,7 +319,8 @@ def main() -> int:
     quick = "--quick" in sys.argv
     k = 0.25 if quick else 1.0
     started = time.monotonic()
-    rows = [quota_bound(0.2 * k), quota_bound(0.2 * k, workers=32, latency_ms=20), shared_quota(0.2 * k)]
+    rows = [quota_bound(0.2 * k), quota_bound(0.2 * k, workers=32, latency_ms=20), quota_bound(0.08 * k, quota=20), quota_bound(0.4 * k),
+            shared_quota(0.2 * k)]
     serial, parallel = latency_bound(0.3 * k, 1), latency_bound(0.3 * k, 16)
     parallel["note"] += f"; {serial['wall_s'] / parallel['wall_s']:.1f}x faster than 1 worker"
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
