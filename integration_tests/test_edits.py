@@ -3,6 +3,11 @@ edited once after a first sync, arrives with its new values in the next (increme
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from local_store import LocalStore
 from local_store.resources import RESOURCES
 
 from .connector import catalog_for, config_for, run_connector
@@ -43,3 +48,33 @@ def test_given_one_edit_in_every_editable_resource_when_synced_again_then_each_e
     if variant is not None:  # a variant edit leaves its product's date_modified alone, and still arrives
         assert store.data.records["products"][product_id]["date_modified"] == product_before
         assert by_key("product_variants", second.records["product_variants"])[variant["id"]]["price"] == variant["price"]
+
+
+@pytest.mark.parametrize("stream, path, act", [
+    ("customer_attribute_values", "/v3/customers/attribute-values", "touch"),  # an edit moves it out of the sync's window
+    ("product_variants", "/v3/catalog/variants", "delete"),
+])
+def test_given_a_record_of_page_one_gone_before_page_two_when_paged_by_number_then_no_record_shifts_out_of_reach(stream, path, act):
+    """Page 2 is asked for after a record of page 1 left the listing: every record behind it moved up one
+    place, and the first of page 2 now ends page 1. The connector sees the listing's count change and reads
+    it again for what moved; each record arrives once."""
+    gone = []
+
+    def act_before_page_two(store, template, query):
+        if template == path and query.get("page") == "2" and not gone:
+            first = min(store.data.records[stream])
+            with store.lock:
+                # An edit stamped past the window's end (the sync's start, to the second) leaves the window.
+                getattr(store.data, act)(stream, first, *([store.now() + timedelta(seconds=5)] if act == "touch" else []))
+            gone.append(first)
+
+    with LocalStore(seed=7, scale=0.5, before_answer=act_before_page_two) as store:
+        assert len(store.data.records[stream]) > 250, "the listing must take two pages"
+        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for([stream]))
+        left = set(store.data.records[stream]) - set(gone)
+
+    assert run.exit_code == 0, run.errors()
+    emitted = [r["id"] for r in run.records[stream]]
+    assert gone and gone[0] in emitted, "the record was read on page 1 before it left"
+    assert len(emitted) == len(set(emitted)), "a record arrived twice"
+    assert left <= set(emitted), f"shifted out of reach: {sorted(left - set(emitted))[:5]}"

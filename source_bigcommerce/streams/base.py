@@ -6,14 +6,19 @@ next request's query, so `request_params` sends it and `parse_response` hands th
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from array import array
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from airbyte_cdk.models import (AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteTraceMessage, EstimateType,
+from airbyte_cdk.models import (AirbyteEstimateTraceMessage, AirbyteMessage, AirbyteTraceMessage, EstimateType, FailureType,
                                 TraceType, Type)
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 from requests.adapters import HTTPAdapter
@@ -25,11 +30,13 @@ from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_bod
 from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
 from ..rate_limit import InFlightLimit, sending_for
 from ..stats import SyncStats
-from .declaration import Spec
+from .declaration import PageNumbers, Spec
 
 USER_AGENT = f"source-bigcommerce/{__version__} (Airbyte connector)"
 TIMEOUT_SECONDS = (10, 120)  # connect, read
 _NEXT_QUERY = "_bigcommerce_next_query"
+SHIFT_PASSES = 5  # reads of a page-number listing whose record count keeps changing, before the stream gives up
+LOGGER = logging.getLogger("airbyte")
 
 
 class BigCommerceStream(HttpStream):
@@ -61,6 +68,7 @@ class BigCommerceStream(HttpStream):
             self._http_client._session.send = limit.around(self._http_client._session.send)
         self._http_client._session.send = sending_for(self.reported_as, self._http_client._session.send)
         self._date_plan = compile_date_plan(self.get_json_schema())
+        self._pass = threading.local()  # the listing totals of the page-number pass this thread reads
 
     @property
     def name(self) -> str:
@@ -136,10 +144,47 @@ class BigCommerceStream(HttpStream):
     def read_records(self, *args: Any, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
         if self.forbidden:  # one 403 is enough: don't spend a request per parent finding out again
             return iter(())
+        if isinstance(self.spec.paging, PageNumbers):
+            return self._until_steady(stream_slice, args, kwargs)
         records = super().read_records(*args, stream_slice=stream_slice, **kwargs)
         if self.spec.paging.sorted_by_cursor and stream_slice and "start" in stream_slice:
             return self._in_cursor_order(records)
         return records
+
+    def _until_steady(self, stream_slice: Optional[Mapping[str, Any]], args: Any, kwargs: Any) -> Iterator[Any]:
+        """Page numbers shift when a record on a page already read leaves the listing (deleted, or edited
+        out of the sync's date window): the record that moves up into that page would be skipped. v3
+        pages say how many records the listing holds; when the count at the last page differs from the
+        count at the first, the listing is read again, emitting only the records not emitted yet, until a
+        pass sees a steady count. v2 pages carry no count: nothing to compare, one pass."""
+        emitted = array("q")  # hashes of the keys emitted so far (an int id is its own hash)
+        for attempt in range(1, SHIFT_PASSES + 1):
+            before = sorted(emitted) if attempt > 1 else None
+            self._pass.totals = []
+            for record in super().read_records(*args, stream_slice=stream_slice, **kwargs):
+                if isinstance(record, Mapping):
+                    digest = hash(self._key(record))
+                    if before is not None and _holds(before, digest):
+                        if self.reported_as == self.name:
+                            self.stats.emitted(self.name, -1)  # counted by parse_response, not emitted again
+                        continue
+                    emitted.append(digest)
+                elif attempt > 1:
+                    continue  # the progress estimate, already given
+                yield record
+            totals, self._pass.totals = self._pass.totals, None
+            if len(totals) < 2 or None in totals or totals[0] == totals[-1]:
+                return
+            LOGGER.info(f"Stream '{self.name}': the listing went from {totals[0]} to {totals[-1]} records while it was read "
+                        "(some were edited or deleted), so later pages shifted; reading it again for the records that moved.")
+        raise AirbyteTracedException(
+            message=f"Stream '{self.name}': records kept leaving the listing while it was read ({SHIFT_PASSES} passes); its state "
+                    "stays where it was, and the next sync reads it again.",
+            failure_type=FailureType.transient_error)
+
+    def _key(self, record: Mapping[str, Any]) -> Any:
+        key = self.spec.key
+        return tuple(record.get(part) for part in key) if isinstance(key, tuple) else record.get(key)
 
     def _in_cursor_order(self, records: Iterable[Any]) -> Iterator[Any]:
         """The state follows the last record out, so records must leave in cursor order: a record dated
@@ -165,6 +210,9 @@ class BigCommerceStream(HttpStream):
         records, following = paginator.advance(sent, page)
         response.__dict__[_NEXT_QUERY] = following
         total, page = page.total, None  # from here only `records` holds the page
+        totals = getattr(self._pass, "totals", None)
+        if totals is not None:
+            totals.append(total)
         first = sent == {k: str(v) for k, v in paginator.first().items()}
         if self.spec.estimates_rows and not self.spec.per_parent and total is not None and first:
             yield estimate(self.name, total)  # BigCommerce told how many the window holds: a progress bar
@@ -180,6 +228,11 @@ class BigCommerceStream(HttpStream):
         if stream_slice and "parent" in stream_slice:
             carry(record, stream_slice["parent"], self.spec.cursor)
         return record
+
+
+def _holds(ascending: List[int], value: int) -> bool:
+    at = bisect_left(ascending, value)
+    return at < len(ascending) and ascending[at] == value
 
 
 def carry(record: MutableMapping[str, Any], from_parent: Mapping[str, Any], cursor: Optional[str]) -> None:

@@ -31,8 +31,11 @@ V3_DATES = ("date_modified:min", "date_modified:max")
 ORDER_CHILD = {"order_id": "id", "order_date_modified": "date_modified"}
 PRODUCT_CHILD = {"product_id": "id"}
 # An incremental stream whose endpoint pages only by number, inside the sync's date window.
-WINDOW_BY_PAGE_NUMBER = ("Page numbers (no id or cursor paging on this endpoint): a record edited mid-sync (it leaves the window) "
-                         "or deleted can shift another past a page boundary; that one arrives when next edited, or on a full refresh.")
+WINDOW_BY_PAGE_NUMBER = ("Page numbers (no id or cursor paging on this endpoint): when records leave the window mid-read (edited, "
+                         "or deleted), the listing's count changes and the connector reads it again for the records that moved up a page.")
+# The same on v2, whose pages carry no count to compare.
+V2_WINDOW_BY_PAGE_NUMBER = ("Page numbers, v2 (no record count to compare): past 250 groups, one edited or deleted mid-sync can shift "
+                            "another past a page boundary; that one arrives when next edited, or on a full refresh.")
 
 
 def _one_or_many(value: Any) -> List[Any]:
@@ -129,7 +132,7 @@ CATALOGUE = (
          f"{DOCS}/rest-management/customers/attribute-values#get-all-customer-attribute-values", cursor="date_modified", window=V3_DATES,
          notes=WINDOW_BY_PAGE_NUMBER),
     Spec("customer_groups", "v2/customer_groups", CUSTOMERS, f"{DOCS}/rest-management/customers-v2/customer-groups#get-all-customer-groups",
-         cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
+         cursor="date_modified", window=V3_DATES, notes=V2_WINDOW_BY_PAGE_NUMBER),
     Spec("subscribers", "v3/customers/subscribers", CUSTOMERS, f"{DOCS}/rest-management/subscribers#get-subscribers",
          cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("customer_segments", "v3/segments", CUSTOMERS, f"{DOCS}/rest-management/customer-segmentation/segments#get-all-segments"),
@@ -179,7 +182,8 @@ CATALOGUE = (
          notes="Date keyset paging like orders. A variant edit does not bump its product's date_modified: sync product_variants."),
     Spec("product_variants", "v3/catalog/variants", PRODUCTS, f"{DOCS}/rest-catalog/product-variants#get-all-product-variants",
          notes="Full refresh: variants have no change marker, and an edit leaves the product's date_modified alone. Page numbers "
-               "(the endpoint has no id keyset): a variant deleted mid-sync can shift one past a page boundary."),
+               "(the endpoint has no id keyset): a delete mid-read changes the listing's count, and the connector reads it again for "
+               "the records that moved up a page."),
     Spec("product_images", "v3/catalog/products", PRODUCTS, f"{DOCS}/rest-catalog/products/images#get-all-product-images",
          parent="products", parent_params={"include": "images"}, embedded=embedded("images"), parent_fields=PRODUCT_CHILD,
          notes="From `include=images`, full refresh: whether an image edit bumps the product's date_modified is not documented."),
@@ -211,7 +215,8 @@ CATALOGUE = (
          notes="Deprecated by BigCommerce in favour of tree_categories; kept for existing connections. Full refresh, paged by id."),
     Spec("category_trees", "v3/catalog/trees", PRODUCTS, f"{DOCS}/rest-catalog/category-trees#get-all-category-trees", paging=UNPAGED),
     Spec("tree_categories", "v3/catalog/trees/categories", PRODUCTS, f"{DOCS}/rest-catalog/category-trees/categories#get-all-categories",
-         key="category_id", notes="Page numbers (the endpoint has no id keyset): a category deleted mid-sync can shift one past a page boundary."),
+         key="category_id", notes="Page numbers (the endpoint has no id keyset): a delete mid-read changes the listing's count, and the connector "
+                                   "reads it again for the records that moved up a page."),
     Spec("price_lists", "v3/pricelists", PRODUCTS, f"{DOCS}/rest-management/price-lists#get-all-price-lists",
          cursor="date_modified", window=V3_DATES, notes=WINDOW_BY_PAGE_NUMBER),
     Spec("price_list_records", "v3/pricelists/{parent_id}/records", PRODUCTS, f"{DOCS}/rest-management/price-lists/records#get-price-list-records",

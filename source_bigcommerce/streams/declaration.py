@@ -28,8 +28,10 @@ class Scope:
 # -- paging styles: each makes a pure paginator (pagination.py) for one slice
 @dataclass(frozen=True)
 class PageNumbers:
-    """`page`/`limit`. Safe only where a record cannot leave or join earlier pages mid-read (small
-    resources, one order's children); say so in the stream's docs where that is not given."""
+    """`page`/`limit`. A record leaving an earlier page mid-read shifts the rest by one; the stream
+    notices on v3 (the pages' record count changes) and reads the listing again for what moved
+    (BigCommerceStream._until_steady). v2 pages carry no count: say so in the stream's notes where a
+    listing can pass one page."""
 
     sorted_by_cursor = False
     stable = False  # a record deleted on an earlier page shifts the rest by one
