@@ -199,3 +199,29 @@ def test_given_a_token_answered_400_when_read_then_a_config_error_names_access_t
     assert error.failure_type.value == "config_error" and "`access_token`" in error.message and "brands" in error.message
     [failure] = [r for r in logged if r.getMessage().startswith("Exception while syncing stream brands")]
     assert "`access_token`" in failure.getMessage() and failure.exc_info is None, "the fix in the message, no traceback"
+
+
+def test_given_a_page_number_listing_whose_count_never_settles_when_synced_then_five_passes_then_a_transient_error_and_no_state_move():
+    with HttpMocker() as http_mocker:
+        _time(http_mocker)
+        window = {"date_modified:min": "2024-01-01T00:00:00+00:00", "date_modified:max": format_date(NOW), "limit": "250"}
+
+        def page(number, total):
+            records = [{"id": i, "email": f"s{i}@example.com", "date_modified": "2024-03-01T00:00:00Z"}
+                       for i in range(250 * (number - 1) + 1, min(250 * number, total) + 1)]
+            return HttpResponse(json.dumps({"data": records, "meta": {"pagination": {
+                "total": total, "count": len(records), "per_page": 250, "current_page": number, "total_pages": 2}}}))
+
+        # Every pass: 300 subscribers at page 1, one fewer by page 2 (someone keeps editing them).
+        http_mocker.get(HttpRequest(f"{BASE}/v3/customers/subscribers", query_params={**window, "page": "1"}),
+                        [page(1, 300 - 2 * n) for n in range(5)])
+        http_mocker.get(HttpRequest(f"{BASE}/v3/customers/subscribers", query_params={**window, "page": "2"}),
+                        [page(2, 299 - 2 * n) for n in range(5)])
+
+        output = sync(CONFIG, ["subscribers"])
+
+    [error] = [m.trace.error for m in output.errors if m.trace.error.stream_descriptor]
+    assert error.failure_type.value == "transient_error" and "subscribers" in error.message and "5 passes" in error.message
+    ids = [m.record.data["id"] for m in output.records]
+    assert sorted(ids) == list(range(1, 300)), "each record once, whatever the passes"
+    assert not (last_state(output, "subscribers") or {}).get("date_modified"), "the state did not move"

@@ -177,10 +177,9 @@ class BigCommerceStream(HttpStream):
                 return
             LOGGER.info(f"Stream '{self.name}': the listing went from {totals[0]} to {totals[-1]} records while it was read "
                         "(some were edited or deleted), so later pages shifted; reading it again for the records that moved.")
-        raise AirbyteTracedException(
-            message=f"Stream '{self.name}': records kept leaving the listing while it was read ({SHIFT_PASSES} passes); its state "
-                    "stays where it was, and the next sync reads it again.",
-            failure_type=FailureType.transient_error)
+        message = (f"Stream '{self.name}': records kept leaving the listing while it was read ({SHIFT_PASSES} passes); its state "
+                   "stays where it was, and the next sync reads it again.")
+        raise AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.transient_error)
 
     def _key(self, record: Mapping[str, Any]) -> Any:
         key = self.spec.key
