@@ -156,11 +156,37 @@ class SortedRecordsCursor(DateStateCursor):
 
 
 class UnsortedRecordsCursor(DateStateCursor):
-    """Records in no cursor order (channels): the newest date seen counts only once the partition is read."""
+    """Records in no cursor order (channels, metafields, attribute values...): the newest date seen counts
+    only once the window is read. Meanwhile each page read checkpoints where the window's listing stands,
+    `resume: {window_end, next, total}` (the next page's query and the listing's record count), beside an
+    unchanged cursor value: a sync stopped mid-window is resumed there, in the same window, instead of
+    from the window's start. The window's read ends with the state at that window's end less the
+    settling time, and no `resume`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, stream_name: str, cursor_field: str, stream_state: Mapping[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(stream_name, cursor_field, stream_state, *args, **kwargs)
         self._pending: Optional[datetime] = None
+        self._resume: Optional[Mapping[str, Any]] = _valid_resume((stream_state or {}).get("resume"))
+        self.resumed_from: Optional[Mapping[str, Any]] = self._resume  # what this sync's window continues, if anything
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        state = super().state
+        if self._resume is not None:
+            state["resume"] = dict(self._resume)
+        return state
+
+    def forget_resume(self) -> None:
+        """A full refresh reads its whole window whatever an earlier sync reached."""
+        self._resume = self.resumed_from = None
+
+    def page_read(self, window_end: str, following: Optional[Mapping[str, Any]], total: Optional[int]) -> None:
+        """Every record of the window's pages so far is out: a checkpoint at the next page."""
+        if following is None:
+            return  # the last page: the window's close moves the state
+        with self._lock:
+            self._resume = {"window_end": window_end, "next": {k: str(v) for k, v in following.items()}, "total": total}
+            self._emit()
 
     def observe(self, record: Record) -> None:
         moment = optional_date(record.data.get(self.cursor_field))
@@ -170,9 +196,24 @@ class UnsortedRecordsCursor(DateStateCursor):
 
     def close_partition(self, partition: Partition) -> None:
         with self._lock:
-            self._move_to(self._pending)
-            self._window_read()
+            end = optional_date(self.resumed_from["window_end"]) if self.resumed_from else None
+            if end is None:
+                self._move_to(self._pending)
+                self._window_read()
+            else:  # a window begun by an earlier sync: its own end bounds the state, not this sync's clock
+                self._move_to(end - SETTLING_TIME)
+            self._resume = self.resumed_from = None
             self._emit()
+
+
+def _valid_resume(resume: Any) -> Optional[Mapping[str, Any]]:
+    """A `resume` this connector wrote, or None (start the window over)."""
+    if not isinstance(resume, Mapping) or not isinstance(resume.get("next"), Mapping) or optional_date(resume.get("window_end")) is None:
+        return None
+    total = resume.get("total")
+    if total is not None and (not isinstance(total, int) or isinstance(total, bool)):
+        return None
+    return {"window_end": resume["window_end"], "next": {str(k): str(v) for k, v in resume["next"].items()}, "total": total}
 
 
 class ParentCursor(DateStateCursor):

@@ -37,6 +37,9 @@ def sync_window(start_date: datetime, cursor: Optional[DateStateCursor], increme
     start = start_date
     if incremental and cursor is not None and cursor.value is not None:
         start = max(start, cursor.value)
+    resumed = getattr(cursor, "resumed_from", None) if incremental else None
+    if resumed:  # the window an earlier sync stopped in, from the page it had reached
+        return {"start": format_date(start), "end": resumed["window_end"], "resume": resumed["next"], "resume_total": resumed["total"]}
     return {"start": format_date(start), "end": format_date(now)} if start <= now else None
 
 

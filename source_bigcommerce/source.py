@@ -197,6 +197,10 @@ class _Layout:
             if not spec.incremental:
                 return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(spec.name, None, self.repository))
             cursor = self.cursor(SortedRecordsCursor if spec.paging.sorted_by_cursor else UnsortedRecordsCursor, stream)
+            if isinstance(cursor, UnsortedRecordsCursor):
+                stream.on_page = cursor.page_read  # a checkpoint per page, to resume a window mid-way
+                if not self.incremental(spec.name):
+                    cursor.forget_resume()
             scan = self.delete_scan(spec, cursor)
             return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(spec.name, cursor), scan), cursor)
         parent = BY_NAME[spec.parent]

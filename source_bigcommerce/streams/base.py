@@ -12,7 +12,7 @@ import time
 from array import array
 from bisect import bisect_left
 from datetime import datetime
-from typing import Any, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -69,6 +69,7 @@ class BigCommerceStream(HttpStream):
         self._http_client._session.send = sending_for(self.reported_as, self._http_client._session.send)
         self._date_plan = compile_date_plan(self.get_json_schema())
         self._pass = threading.local()  # the listing totals of the page-number pass this thread reads
+        self.on_page: Optional[Callable[[str, Optional[Mapping[str, Any]], Optional[int]], None]] = None  # a window's page is out
 
     @property
     def name(self) -> str:
@@ -133,7 +134,11 @@ class BigCommerceStream(HttpStream):
 
     def request_params(self, stream_state: Any = None, stream_slice: Optional[Mapping[str, Any]] = None,
                        next_page_token: Optional[Mapping[str, Any]] = None) -> MutableMapping[str, Any]:
-        return dict(next_page_token or self.paginator(stream_slice).first())
+        if next_page_token:
+            return dict(next_page_token)
+        if stream_slice and stream_slice.get("resume"):
+            return dict(stream_slice["resume"])  # the page an earlier sync stopped at, in its window
+        return self.paginator(stream_slice).first()
 
     def next_page_token(self, response: requests.Response) -> Optional[Mapping[str, Any]]:
         return response.__dict__.get(_NEXT_QUERY)
@@ -160,7 +165,11 @@ class BigCommerceStream(HttpStream):
         emitted = array("q")  # hashes of the keys emitted so far (an int id is its own hash)
         for attempt in range(1, SHIFT_PASSES + 1):
             before = sorted(emitted) if attempt > 1 else None
-            self._pass.totals = []
+            # A window resumed where an earlier sync stopped starts from the count that sync saw there.
+            resumed = attempt == 1 and bool(stream_slice and stream_slice.get("resume"))
+            self._pass.totals = [stream_slice.get("resume_total")] if resumed else []  # type: ignore[union-attr]
+            if attempt > 1 and stream_slice and stream_slice.get("resume"):
+                stream_slice = {k: v for k, v in stream_slice.items() if k not in ("resume", "resume_total")}
             for record in super().read_records(*args, stream_slice=stream_slice, **kwargs):
                 if isinstance(record, Mapping):
                     digest = hash(self._key(record))
@@ -219,6 +228,8 @@ class BigCommerceStream(HttpStream):
             self.stats.emitted(self.name, len(records))
         for record in _handed_out(records):
             yield self.transform(record, stream_slice)
+        if self.on_page is not None and stream_slice and "end" in stream_slice:
+            self.on_page(stream_slice["end"], following, total)  # runs once the page's last record is taken
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)
