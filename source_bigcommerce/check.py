@@ -9,7 +9,7 @@ import requests
 
 from .config import BigCommerceConfig
 from .errors import api_title
-from .streams.base import TIMEOUT_SECONDS, USER_AGENT
+from .streams.base import TIMEOUT_SECONDS, USER_AGENT, environment_once
 from .streams.catalogue import BY_NAME, CATALOGUE
 from .streams.declaration import Scope, Unpaged
 
@@ -50,6 +50,7 @@ def check_store(config: BigCommerceConfig, logger: Optional[logging.Logger] = No
 def readable_scopes(config: BigCommerceConfig) -> Tuple[Set[Scope], Optional[str]]:
     """The scopes the token can read (one probe each), or the problem that stops every stream."""
     session = requests.Session()
+    environment_once(session, config.api_url)
     session.headers.update({"X-Auth-Token": config.access_token, "Accept": "application/json", "User-Agent": USER_AGENT})
     base = f"{config.api_url}/stores/{config.store_hash}/"
 

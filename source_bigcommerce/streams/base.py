@@ -7,6 +7,7 @@ next request's query, so `request_params` sends it and `parse_response` hands th
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from array import array
@@ -64,6 +65,7 @@ class BigCommerceStream(HttpStream):
         # (urllib3's default of 10 would drop connections, with a warning, past 10 threads).
         self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
+        environment_once(self._http_client._session, config.api_url)
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
             self._http_client._session.send = limit.around(self._http_client._session.send)
         self._http_client._session.send = sending_for(self.reported_as, self._http_client._session.send)
@@ -238,6 +240,17 @@ class BigCommerceStream(HttpStream):
         if stream_slice and "parent" in stream_slice:
             carry(record, stream_slice["parent"], self.spec.cursor)
         return record
+
+
+def environment_once(session: requests.Session, api_url: str) -> None:
+    """What requests looks up in the environment on every request (proxies and NO_PROXY, the CA bundle
+    variables, ~/.netrc), looked up once: every request of a sync goes to the same host. The token is
+    sent in a header, so a .netrc entry never applied anyway."""
+    session.proxies.update(requests.utils.get_environ_proxies(api_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _holds(ascending: List[int], value: int) -> bool:
