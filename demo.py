@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
+# The Google clients PyAirbyte imports announce their Python support policy; not this demo's business.
+warnings.filterwarnings("ignore", message="You are using a Python version", category=FutureWarning)
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # PyAirbyte: no registry lookups
 os.environ.setdefault("DO_NOT_TRACK", "1")  # PyAirbyte: no telemetry
 
