@@ -134,7 +134,7 @@ def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_grou
 UNSORTED = ("customer_attribute_values", "subscribers", "product_metafields")  # page numbers, page numbers, cursor
 
 
-@pytest.mark.parametrize("kill_after", [400, 1400])
+@pytest.mark.parametrize("kill_after", [400, 900, 1400])
 def test_given_unsorted_streams_killed_mid_window_when_rerun_from_the_last_state_then_they_resume_at_their_page(kill_after):
     """Streams whose records come in no date order checkpoint where their window's listing stands, page by
     page: a sync killed mid-window resumes at that page, in that window, so at most a page comes twice."""
