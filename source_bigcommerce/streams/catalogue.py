@@ -247,7 +247,8 @@ CATALOGUE = (
     Spec("store", "v2/store", INFORMATION, f"{DOCS}/rest-management/store-information#get-store-information", paging=UNPAGED,
          transform=_store_logo, notes="One object, keyed by the store hash."),
     Spec("channels", "v3/channels", CHANNELS, f"{DOCS}/rest-management/channels#get-all-channels", cursor="date_modified",
-         window=V3_DATES, notes="Filterable by date_modified but not sortable: the state moves once every page is read. " + WINDOW_BY_PAGE_NUMBER),
+         window=V3_DATES, notes="Filterable by date_modified but not sortable: its date moves once every page is read (each page is a resume "
+               "checkpoint). " + WINDOW_BY_PAGE_NUMBER),
     # -- content
     Spec("pages", "v3/content/pages", CONTENT, f"{DOCS}/rest-content/pages#get-pages", params={"include": "body"},
          notes="No dates at all: full refresh, with the page markup. Page numbers (no id keyset)."),
