@@ -158,7 +158,8 @@ class SortedRecordsCursor(DateStateCursor):
 class UnsortedRecordsCursor(DateStateCursor):
     """Records in no cursor order (channels, metafields, attribute values...): the newest date seen counts
     only once the window is read. Meanwhile each page read checkpoints where the window's listing stands,
-    `resume: {window_end, next, total}` (the next page's query and the listing's record count), beside an
+    `resume: {window_end, next, total}` (the next page's query, and the listing's record count when this
+    read of it began), beside an
     unchanged cursor value: a sync stopped mid-window is resumed there, in the same window, instead of
     from the window's start. The window's read ends with the state at that window's end less the
     settling time, and no `resume`."""

@@ -231,7 +231,9 @@ class BigCommerceStream(HttpStream):
         for record in _handed_out(records):
             yield self.transform(record, stream_slice)
         if self.on_page is not None and stream_slice and "end" in stream_slice:
-            self.on_page(stream_slice["end"], following, total)  # runs once the page's last record is taken
+            # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
+            # sync then also notices a shift that happened before this checkpoint.
+            self.on_page(stream_slice["end"], following, totals[0] if totals else total)
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)
