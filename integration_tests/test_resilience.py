@@ -134,12 +134,10 @@ def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_grou
 UNSORTED = ("customer_attribute_values", "subscribers", "product_metafields")  # page numbers, page numbers, cursor
 
 
-@pytest.mark.parametrize("kill_after", [400, 900, 1400])
-def test_given_unsorted_streams_killed_mid_window_when_rerun_from_the_last_state_then_they_resume_at_their_page(kill_after):
-    """Streams whose records come in no date order checkpoint where their window's listing stands, page by
-    page: a sync killed mid-window resumes at that page, in that window, so at most a page comes twice."""
-    with LocalStore(seed=9, scale=2.5, latency_ms=2) as store, tempfile.TemporaryDirectory() as folder:
-        assert all(len(store.data.records[s]) > 250 for s in UNSORTED), "each listing must take pages"
+def _killed_at_a_page_checkpoint(store, kill_after: int):
+    """A sync of UNSORTED killed once `kill_after` records are out and some stream's last state is a
+    page checkpoint; returns its messages and the last state per stream."""
+    with tempfile.TemporaryDirectory() as folder:
         config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
         config.write_text(json.dumps(config_for(store.base_url, start_date="2015-01-01", num_workers=2)))
         catalog.write_text(json.dumps(catalog_for(UNSORTED)))
@@ -156,6 +154,20 @@ def test_given_unsorted_streams_killed_mid_window_when_rerun_from_the_last_state
                 process.send_signal(signal.SIGKILL)  # mid-window: some stream's last state is a page checkpoint
                 break
         process.wait()
+    return first, states
+
+
+def _emitted(messages, stream):
+    return [m["record"]["data"] for m in messages if m["type"] == "RECORD" and m["record"]["stream"] == stream]
+
+
+@pytest.mark.parametrize("kill_after", [400, 900, 1400])
+def test_given_unsorted_streams_killed_mid_window_when_rerun_from_the_last_state_then_they_resume_at_their_page(kill_after):
+    """Streams whose records come in no date order checkpoint where their window's listing stands, page by
+    page: a sync killed mid-window resumes at that page, in that window, so at most a page comes twice."""
+    with LocalStore(seed=9, scale=2.5, latency_ms=2) as store:
+        assert all(len(store.data.records[s]) > 250 for s in UNSORTED), "each listing must take pages"
+        first, states = _killed_at_a_page_checkpoint(store, kill_after)
         second = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for(UNSORTED),
                                state=list(states.values()))
         expected = expected_records(store, start_date="2015-01-01")
@@ -164,13 +176,31 @@ def test_given_unsorted_streams_killed_mid_window_when_rerun_from_the_last_state
     resumed = [s for s, state in states.items() if "resume" in state["stream"]["stream_state"]]
     assert resumed, "the kill came mid-window: some stream's last state is a page checkpoint"
     for stream in UNSORTED:
-        before = by_key(stream, [m["record"]["data"] for m in first if m["type"] == "RECORD" and m["record"]["stream"] == stream])
-        after = by_key(stream, second.records[stream])
+        before, after = by_key(stream, _emitted(first, stream)), by_key(stream, second.records[stream])
         assert {**before, **after} == expected[stream], f"{stream}: lost across the kill"
         if stream in resumed:
             assert len(set(before) & set(after)) <= 250, f"{stream}: more than a page emitted twice"
             assert len(after) < len(expected[stream]), f"{stream}: the resumed sync read its window from the start"
         assert "resume" not in second.stream_state(stream), f"{stream}: the finished window keeps no page checkpoint"
+
+
+def test_given_a_record_deleted_while_a_page_number_stream_was_stopped_mid_window_when_resumed_then_nothing_shifts_out_of_reach():
+    """The deleted record was on page 1, so every later record moved up one place: the resumed read sees the
+    listing's count differ from the checkpoint's and reads the window again from page 1."""
+    with LocalStore(seed=9, scale=2.5, latency_ms=2) as store:
+        first, states = _killed_at_a_page_checkpoint(store, 400)
+        stopped = [s for s in ("customer_attribute_values", "subscribers")
+                   if "resume" in states.get(s, {"stream": {"stream_state": {}}})["stream"]["stream_state"]]
+        assert stopped, "a page-number stream was stopped at a page checkpoint"
+        stream = stopped[0]
+        store.delete(stream, min(store.data.records[stream]))
+        second = run_connector("read", config_for(store.base_url, start_date="2015-01-01"), catalog_for([stream]),
+                               state=[states[stream]])
+        expected = expected_records(store, start_date="2015-01-01")[stream]
+
+    assert second.exit_code == 0, second.errors()
+    union = {**by_key(stream, _emitted(first, stream)), **by_key(stream, second.records[stream])}
+    assert set(expected) <= set(union), f"shifted out of reach: {sorted(set(expected) - set(union))[:5]}"
 
 
 def test_given_a_selected_stream_whose_scope_is_missing_when_read_then_it_fails_with_a_config_error_and_the_rest_sync():
