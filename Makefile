@@ -24,10 +24,11 @@ $(INSTALLED): setup.py metadata.yaml constraints.txt
 demo: $(INSTALLED)
 	$(PY) demo.py
 
-# Two workers (this machine has two cores), one test file each at a time: a file's module fixtures
-# (the image build, the wheel) are made once.
+# Two workers (this machine has two cores), tests handed out one by one: 3 min 40 s here without a
+# Docker engine, against 4 min 06 s a file at a time. A module fixture may be made in both workers
+# (the wheel, built in seconds); the image test is one test, so the image is built once.
 test: $(INSTALLED)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist load
 
 bench: $(INSTALLED)
 	$(PY) -m bench
