@@ -151,7 +151,7 @@ def test_given_store_changing_while_syncing_when_synced_twice_then_nothing_lost(
 
 # One stream of each kind: date keyset, cursor, by id, unpaged, one object, embedded in its parent,
 # read per parent (by the parent's window, or by its own), composite keys (the full sync covers every stream).
-ONE_OF_EACH_KIND = ("customers", "orders", "order_products", "transactions", "products", "brands", "store", "order_statuses",
+ONE_OF_EACH_KIND = ("customers", "orders", "order_products", "transactions", "products", "brands", "store", "category_trees",
                     "price_list_records", "shipping_methods", "product_options", "product_metafields", "sites", "inventory_items",
                     "order_refunds")
 

@@ -28,7 +28,7 @@ PINNED = [
     ("categories", None, "v3/catalog/categories", {"limit": 250}),
     ("pages", None, "v3/content/pages", {"limit": 250, "page": 1, "include": "body"}),
     ("store", None, "v2/store", {}),
-    ("order_statuses", None, "v2/order_statuses", {}),
+    ("category_trees", None, "v3/catalog/trees", {}),
     ("coupons", None, "v2/coupons", {"limit": 250}),
     ("order_refunds", WINDOW, "v3/orders/payment_actions/refunds",
      {"limit": 250, "page": 1, "created:min": WINDOW["start"], "created:max": WINDOW["end"]}),
