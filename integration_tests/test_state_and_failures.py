@@ -225,3 +225,23 @@ def test_given_a_page_number_listing_whose_count_never_settles_when_synced_then_
     ids = [m.record.data["id"] for m in output.records]
     assert sorted(ids) == list(range(1, 300)), "each record once, whatever the passes"
     assert not (last_state(output, "subscribers") or {}).get("date_modified"), "the state did not move"
+
+
+def test_given_a_429_when_read_then_the_wait_is_said_with_its_quota_reset_and_nothing_is_printed_around_the_protocol(capsys):
+    with HttpMocker() as http_mocker:
+        _time(http_mocker)
+        brands = {"data": [{"id": 1, "name": "b1"}], "meta": {"pagination": {"total": 1, "current_page": 1, "total_pages": 1}}}
+        http_mocker.get(HttpRequest(f"{BASE}/v3/catalog/brands", query_params={"limit": "250"}), [
+            HttpResponse(json.dumps({"status": 429, "title": "Too many requests"}), 429,
+                         {"X-Rate-Limit-Time-Reset-Ms": "20", "X-Rate-Limit-Requests-Quota": "150",
+                          "X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Window-Ms": "30000"}),
+            HttpResponse(json.dumps(brands)),
+        ])
+
+        output = sync(CONFIG, ["brands"], mode="full_refresh")
+
+    assert [m.record.data["id"] for m in output.records] == [1] and not output.errors
+    waits = [m.trace.stream_status for m in output.trace_messages
+             if m.trace.type.value == "STREAM_STATUS" and any(r.type.value == "RATE_LIMITED" for r in m.trace.stream_status.reasons or [])]
+    assert waits and all(w.reasons[0].rate_limited and w.reasons[0].rate_limited.quota_reset for w in waits)
+    assert "RATE_LIMITED" not in capsys.readouterr().out, "the CDK's own status, without quota_reset, printed past the protocol"

@@ -83,7 +83,10 @@ def error_mapping(stream: str, scope: str, missing_parent_is_fine: bool, store_h
         408: _resolution(retry, transient, f"Stream '{stream}': BigCommerce timed out (408)."),
         413: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused the page size (413)."),
         422: _resolution(ResponseAction.FAIL, FailureType.system_error, f"Stream '{stream}': BigCommerce refused a query parameter (422)."),
-        429: _resolution(ResponseAction.RATE_LIMITED, transient, f"Stream '{stream}': the store's API quota is used up (429); waiting for it to reset."),
+        # RETRY, not RATE_LIMITED: for RATE_LIMITED the CDK prints a RATE_LIMITED stream status of its own,
+        # without the quota reset, straight to stdout. The wait is the same (RateLimitBackoff), and the
+        # status with its quota_reset is said through `on_rate_limited`.
+        429: _resolution(retry, transient, f"Stream '{stream}': the store's API quota is used up (429); waiting for it to reset."),
         500: _resolution(retry, transient, f"Stream '{stream}': BigCommerce answered 500 (internal error)."),
         502: _resolution(retry, transient, f"Stream '{stream}': BigCommerce answered 502 (bad gateway)."),
         503: _resolution(retry, transient,
@@ -148,8 +151,9 @@ class RateLimitBackoff(BackoffStrategy):
     """429: wait until the quota window resets (`X-Rate-Limit-Time-Reset-Ms`), longer if it repeats.
     Anything else retryable: exponential backoff with jitter, so parallel retries do not stampede."""
 
-    def __init__(self, rng: Optional[random.Random] = None) -> None:
+    def __init__(self, rng: Optional[random.Random] = None, on_rate_limited: Optional[Callable[[float], None]] = None) -> None:
         self._rng = rng or random.Random()
+        self._on_rate_limited = on_rate_limited  # told the wait, in seconds, before a 429's retry
 
     def backoff_time(self, response_or_exception: Any, attempt_count: int) -> Optional[float]:
         exponential = min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempt_count - 1))
@@ -158,6 +162,8 @@ class RateLimitBackoff(BackoffStrategy):
             if reset is not None:
                 # First 429: exactly the reset time. Repeats: add growing, jittered backoff on top.
                 extra = 0.0 if attempt_count <= 1 else exponential * self._rng.uniform(0.5, 1.0)
+                if self._on_rate_limited is not None:
+                    self._on_rate_limited(reset + extra)
                 return reset + extra
         return exponential * self._rng.uniform(0.5, 1.0)
 

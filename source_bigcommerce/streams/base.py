@@ -12,7 +12,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_left
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar, Dict, Iterable, Iterator, List, Mapping, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -124,7 +124,8 @@ class BigCommerceStream(HttpStream):
         self.forbidden = True
 
     def get_backoff_strategy(self) -> RateLimitBackoff:
-        return RateLimitBackoff()
+        on_wait = getattr(self.api_budget, "on_wait", None)  # the stream status that says "waiting for the quota"
+        return RateLimitBackoff(on_rate_limited=(lambda seconds: on_wait(self.reported_as, timedelta(seconds=seconds))) if on_wait else None)
 
     # -- paging
     def paginator(self, stream_slice: Optional[Mapping[str, Any]]) -> Any:
