@@ -72,3 +72,16 @@ def without_top_level_nulls(records: Dict[Any, dict]) -> Dict[Any, dict]:
     """For in-process reads (airbyte-cdk's entrypoint_wrapper), whose messages go through the CDK's
     serializer, which drops top-level nulls; the connector's own CLI output keeps them."""
     return {k: {f: v for f, v in r.items() if v is not None} for k, r in records.items()}
+
+
+def covered_by(state: Optional[dict], cursor: str):
+    """The dates a stream's state says are emitted in full: before its cursor value, and inside each
+    `done` stretch `[from, to)` (read here on their own, not through the connector's code)."""
+    state = state or {}
+    value = parse_date(state[cursor]) if state.get(cursor) else None
+    done = [(parse_date(a), parse_date(b)) for a, b in state.get("done") or []]
+
+    def covers(moment: datetime) -> bool:
+        return (value is not None and moment < value) or any(a <= moment < b for a, b in done)
+
+    return covers

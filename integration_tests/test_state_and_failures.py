@@ -81,7 +81,8 @@ def _state_list(output):
 
 
 BASE = "https://api.bigcommerce.com/stores/abc123"
-CONFIG = {"store_hash": "abc123", "access_token": "t0ken", "start_date": "2024-01-01T00:00:00Z"}
+# A start date 12 days before the clock: the sync's range is one window (under the newest-first 15 days).
+CONFIG = {"store_hash": "abc123", "access_token": "t0ken", "start_date": "2024-05-20T12:00:00Z"}
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -102,13 +103,13 @@ def _out_of_order(http_mocker):
     _time(http_mocker)
     late, early = NOW - timedelta(days=2), NOW - timedelta(days=9)
     http_mocker.get(HttpRequest(f"{BASE}/v2/orders", query_params={
-        "limit": "250", "min_date_modified": "2024-01-01T00:00:00+00:00", "max_date_modified": format_date(NOW),
+        "limit": "250", "min_date_modified": "2024-05-20T12:00:00+00:00", "max_date_modified": format_date(NOW),
         "sort": "date_modified:asc"}), HttpResponse(json.dumps([_order(1, early), _order(2, late), _order(3, early)])))
 
     output = sync(CONFIG, ["orders"])
 
     errors = [m.trace.error for m in output.errors]
-    assert errors and "order" in errors[0].message.lower() and errors[0].failure_type.value == "system_error"
+    assert errors and "out of date order" in errors[0].message and errors[0].failure_type.value == "system_error"
     state = last_state(output, "orders") or {}
     assert not state.get("date_modified") or parse_date(state["date_modified"]) <= early, "state moved past records not read"
 
@@ -204,10 +205,10 @@ def test_given_a_token_answered_400_when_read_then_a_config_error_names_access_t
 def test_given_a_page_number_listing_whose_count_never_settles_when_synced_then_five_passes_then_a_transient_error_and_no_state_move():
     with HttpMocker() as http_mocker:
         _time(http_mocker)
-        window = {"date_modified:min": "2024-01-01T00:00:00+00:00", "date_modified:max": format_date(NOW), "limit": "250"}
+        window = {"date_modified:min": "2024-05-20T12:00:00+00:00", "date_modified:max": format_date(NOW), "limit": "250"}
 
         def page(number, total):
-            records = [{"id": i, "email": f"s{i}@example.com", "date_modified": "2024-03-01T00:00:00Z"}
+            records = [{"id": i, "email": f"s{i}@example.com", "date_modified": "2024-05-25T00:00:00Z"}
                        for i in range(250 * (number - 1) + 1, min(250 * number, total) + 1)]
             return HttpResponse(json.dumps({"data": records, "meta": {"pagination": {
                 "total": total, "count": len(records), "per_page": 250, "current_page": number, "total_pages": 2}}}))

@@ -15,6 +15,8 @@ from .dates import UTC, parse_start_date
 
 DEFAULT_API_URL = "https://api.bigcommerce.com"
 DEFAULT_WORKERS = 8
+DEFAULT_NEWEST_FIRST_DAYS = 15  # Fivetran's "priority-first sync" reads the most recent 15 days first, too
+MAX_NEWEST_FIRST_DAYS = 3650
 MAX_WORKERS = 32
 _STORE_HASH = re.compile(r"^[A-Za-z0-9]+$")
 # BigCommerce's store hashes are about 10 letters and digits and its access tokens 31: these limits
@@ -38,6 +40,7 @@ class BigCommerceConfig:
     api_url: str = DEFAULT_API_URL
     num_workers: int = DEFAULT_WORKERS
     detect_deletes: bool = False
+    newest_first_days: int = DEFAULT_NEWEST_FIRST_DAYS
 
     @property
     def start_date_in_future(self) -> bool:
@@ -88,10 +91,14 @@ class BigCommerceConfig:
         if not isinstance(detect_deletes, bool):
             problems.append(f"`detect_deletes` must be true or false: got {detect_deletes!r}.")
 
+        newest_first = config.get("newest_first_days", DEFAULT_NEWEST_FIRST_DAYS)
+        if isinstance(newest_first, bool) or not isinstance(newest_first, int) or not 0 <= newest_first <= MAX_NEWEST_FIRST_DAYS:
+            problems.append(f"`newest_first_days` must be a whole number of days from 0 to {MAX_NEWEST_FIRST_DAYS}: got {newest_first!r}.")
+
         if problems:
             raise ConfigError(problems)
         return cls(store_hash=store_hash, access_token=token, start_date=start_date, api_url=api_url,  # type: ignore[arg-type]
-                   num_workers=workers, detect_deletes=detect_deletes)
+                   num_workers=workers, detect_deletes=detect_deletes, newest_first_days=newest_first)
 
 
 def _text(config: Mapping[str, Any], key: str) -> str:

@@ -1,7 +1,8 @@
 """Which partitions each stream is read in, for the CDK's concurrent framework.
 
-Top-level streams are one partition each (the sync's date window, or the whole resource): their
-paginators are keysets, which read one page after another. A child read per parent is one partition
+A top-level stream is one partition per date window (the newest days, then the older history; see
+sync_windows), or one for the whole resource: their paginators are keysets, which read one page
+after another. A child read per parent is one partition
 per parent, so many run in parallel; a child taken from its parent's page is one partition per page
 of parents, read from memory. Each child lists its parents itself, with the `include` it needs: a
 shared listing would save one request per 250 changed parents per child stream, which is not worth
@@ -11,8 +12,8 @@ the threads and waits that sharing takes (the benchmark shows the requests).
 from __future__ import annotations
 
 from array import array
-from datetime import datetime
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.message import MessageRepository
@@ -22,25 +23,48 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.types import Record
 
 from . import id_sets
-from .cursors import DELETED_AT, DateStateCursor
-from .dates import format_date
+from .coverage import Coverage, split_newest_first
+from .cursors import DELETED_AT, SETTLING_TIME, DateStateCursor
+from .dates import ONE_SECOND, format_date, parse_date
 
 PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
 from .streams.base import BigCommerceStream
 
-Window = Optional[Mapping[str, str]]
+Window = Mapping[str, Any]  # {"start", "end", "covers_to"} (+ "resume", "resume_total" where an earlier sync stopped)
 
 
-def sync_window(start_date: datetime, cursor: Optional[DateStateCursor], incremental: bool, now: datetime) -> Window:
-    """`start <= cursor <= end`, ending at the sync's start (the store's clock) so records changed while
-    we read are left for the next sync. None when the window is empty (a start date or state in the future)."""
-    start = start_date
-    if incremental and cursor is not None and cursor.value is not None:
-        start = max(start, cursor.value)
-    resumed = getattr(cursor, "resumed_from", None) if incremental else None
-    if resumed:  # the window an earlier sync stopped in, from the page it had reached
-        return {"start": format_date(start), "end": resumed["window_end"], "resume": resumed["next"], "resume_total": resumed["total"]}
-    return {"start": format_date(start), "end": format_date(now)} if start <= now else None
+def sync_windows(start_date: datetime, cursor: Optional[DateStateCursor], incremental: bool, now: datetime,
+                 newest_first: Optional[timedelta] = None) -> List[Window]:
+    """The date windows a sync reads, `start <= date <= end` each, ending at the sync's start (the store's
+    clock) so records changed while we read are left for the next sync: what the state does not cover
+    yet from the start date on, the newest `newest_first` first, then the older history in date order.
+    Windows an earlier sync stopped in come first, from the page it had reached. Empty when nothing is
+    left to read (a start date or state in the future)."""
+    covered = cursor.covered if incremental and cursor is not None else Coverage()
+    resumed = list(getattr(cursor, "resumed_from", None) or []) if incremental else []
+    claimed = covered.union(*((parse_date(r["window_start"]), parse_date(r["window_end"]) + ONE_SECOND) for r in resumed))
+    stretches = claimed.gaps(start_date, now + ONE_SECOND)
+    if newest_first is not None:
+        stretches = split_newest_first(stretches, newest_first, now)
+    settled = now - SETTLING_TIME
+    windows: List[Window] = [{"start": r["window_start"], "end": r["window_end"], "covers_to": r["covers_to"], "resume": r["next"],
+                              "resume_total": r["total"]} for r in resumed]
+    for start, until in stretches:  # [start, until): asked for as start <= date <= until less a second (dates are whole seconds)
+        end = min(until - ONE_SECOND, now)
+        if start <= end:
+            windows.append({"start": format_date(start), "end": format_date(end), "covers_to": format_date(min(until, settled))})
+    return windows
+
+
+def one_window(windows: List[Window]) -> Optional[Window]:
+    """The windows as one, from the oldest start to the clock (for a child filtered by its own date once
+    per parent: one request per parent, not one per window)."""
+    fresh = [w for w in windows if "resume" not in w] or windows
+    if not fresh:
+        return None
+    start = min((w for w in windows), key=lambda w: parse_date(w["start"]))["start"]
+    last = max(fresh, key=lambda w: parse_date(w["end"]))
+    return {"start": start, "end": last["end"], "covers_to": last["covers_to"]}
 
 
 def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> StreamPartition:
@@ -49,20 +73,20 @@ def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, An
 
 
 class WholeStreamPartitions(PartitionGenerator):
-    """One partition: the window for incremental streams, everything for full-refresh ones; and, with
-    `detect_deletes`, the scan for what was deleted."""
+    """One partition per window for incremental streams (the newest first), one for everything for
+    full-refresh ones; and, with `detect_deletes`, the scan for what was deleted."""
 
     def __init__(self, stream: BigCommerceStream, repository: MessageRepository,
-                 window: Callable[[], Window] = lambda: {}, then: Optional[Callable[[], Partition]] = None) -> None:
-        self._stream, self._repository, self._window, self._then = stream, repository, window, then
+                 windows: Callable[[], List[Optional[Window]]] = lambda: [None], then: Optional[Callable[[], Partition]] = None) -> None:
+        self._stream, self._repository, self._windows, self._then = stream, repository, windows, then
 
     def generate(self) -> Iterable[Partition]:
-        stream_slice = self._window()
+        windows = self._windows()
         if self._then is not None:
             scan = self._then()
-            scan.cursor.scans_for_deletes(with_window=stream_slice is not None)
-        if stream_slice is not None:
-            yield _partition(self._stream, stream_slice or None, self._repository)
+            scan.cursor.scans_for_deletes(windows=len(windows))
+        for stream_slice in windows:
+            yield _partition(self._stream, stream_slice, self._repository)
         if self._then is not None:
             yield scan
 
@@ -112,17 +136,20 @@ def _missing(before: "array", now: "array") -> Iterator[int]:
 
 
 class ParentListing:
-    """The parents a child needs, in the parent's order (date order for dated parents), read by a
-    parent stream of its own that asks for what the child needs (`parent_params`)."""
+    """The parents a child needs, window by window (the newest first), in the parent's order within a
+    window (date order for dated parents), read by a parent stream of its own that asks for what the
+    child needs (`parent_params`)."""
 
-    def __init__(self, parent: BigCommerceStream, window: Callable[[], Window]) -> None:
-        self.parent, self._window = parent, window
+    def __init__(self, parent: BigCommerceStream, windows: Callable[[], List[Window]]) -> None:
+        self.parent, self._windows = parent, windows
 
-    def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        window = self._window()
-        if window is None:
-            return
-        for record in self.parent.read_records(sync_mode=SyncMode.full_refresh, stream_slice=window or None):
+    def windows(self) -> Iterator[Tuple[Window, Iterator[Mapping[str, Any]]]]:
+        for window in self._windows():
+            yield window, self._parents(window)
+
+    def _parents(self, window: Window) -> Iterator[Mapping[str, Any]]:
+        listing = {k: v for k, v in window.items() if k in ("start", "end")}
+        for record in self.parent.read_records(sync_mode=SyncMode.full_refresh, stream_slice=listing or None):
             if isinstance(record, Mapping):
                 yield record
 
@@ -131,15 +158,18 @@ class ParentListing:
         return parent.get(cursor) if cursor else None
 
 
-def parent_slice(child: BigCommerceStream, parent: Mapping[str, Any]) -> dict:
-    return {"parent_id": parent["id"], "parent": {field: parent.get(source) for field, source in child.spec.parent_fields.items()}}
+def parent_slice(child: BigCommerceStream, parent: Mapping[str, Any], window: Optional[Window] = None) -> dict:
+    found = {"parent_id": parent["id"], "parent": {field: parent.get(source) for field, source in child.spec.parent_fields.items()}}
+    if window and "covers_to" in window:
+        found["parents_from"] = window["start"]  # which window's parent this is, for the cursor
+    return found
 
 
 class PerParentPartitions(PartitionGenerator):
     """One partition per parent, for a child read by one request (or more) per parent."""
 
     def __init__(self, stream: BigCommerceStream, parents: ParentListing, cursor: Any, repository: MessageRepository,
-                 own_window: Callable[[], Window] = lambda: None) -> None:
+                 own_window: Callable[[], Optional[Window]] = lambda: None) -> None:
         self._stream, self._parents, self._cursor, self._repository = stream, parents, cursor, repository
         self._own_window = own_window
 
@@ -147,16 +177,16 @@ class PerParentPartitions(PartitionGenerator):
         own = self._own_window() if self._stream.spec.window else None
         if self._stream.spec.window and own is None:
             return  # the child's own window is empty
-        for parent in self._parents:
-            if self._stream.forbidden:
-                return  # the token lacks this stream's scope: one warning, no request per parent
-            stream_slice = {**parent_slice(self._stream, parent), **(own or {})}
-            date = self._parents.date_of(parent)
-            if hasattr(self._cursor, "opened"):
-                self._cursor.opened(parent["id"], date)
-            yield _partition(self._stream, stream_slice, self._repository)
-        if hasattr(self._cursor, "every_parent_opened"):
-            self._cursor.every_parent_opened()
+        for window, parents in self._parents.windows():
+            for parent in parents:
+                if self._stream.forbidden:
+                    return  # the token lacks this stream's scope: one warning, no request per parent
+                stream_slice = {**parent_slice(self._stream, parent, None if own else window), **(own or {})}
+                if hasattr(self._cursor, "opened"):
+                    self._cursor.opened(own or window, parent["id"], self._parents.date_of(parent))
+                yield _partition(self._stream, stream_slice, self._repository)
+            if hasattr(self._cursor, "every_parent_opened"):
+                self._cursor.every_parent_opened(own or window)
 
 
 class EmbeddedPartitions(PartitionGenerator):
@@ -169,32 +199,34 @@ class EmbeddedPartitions(PartitionGenerator):
         self._stream, self._parents, self._cursor, self._fallback = stream, parents, cursor, fallback
 
     def generate(self) -> Iterable[Partition]:
-        batch: List[Mapping[str, Any]] = []
-        for parent in self._parents:
-            batch.append(parent)
-            if len(batch) == PARENTS_PER_PARTITION:
-                yield self._open(batch)
-                batch = []
-        if batch:
-            yield self._open(batch)
-        if hasattr(self._cursor, "every_parent_opened"):
-            self._cursor.every_parent_opened()
+        for window, parents in self._parents.windows():
+            batch: List[Mapping[str, Any]] = []
+            for parent in parents:
+                batch.append(parent)
+                if len(batch) == PARENTS_PER_PARTITION:
+                    yield self._open(window, batch)
+                    batch = []
+            if batch:
+                yield self._open(window, batch)
+            if hasattr(self._cursor, "every_parent_opened"):
+                self._cursor.every_parent_opened(window)
 
-    def _open(self, parents: List[Mapping[str, Any]]) -> "EmbeddedPartition":
+    def _open(self, window: Window, parents: List[Mapping[str, Any]]) -> "EmbeddedPartition":
         if hasattr(self._cursor, "opened"):
-            self._cursor.opened(parents[0]["id"], self._parents.date_of(parents[0]), self._parents.date_of(parents[-1]))
-        return EmbeddedPartition(self._stream, parents, self._fallback)
+            self._cursor.opened(window, parents[0]["id"], self._parents.date_of(parents[0]))
+        return EmbeddedPartition(self._stream, window, parents, self._fallback)
 
 
 class EmbeddedPartition(Partition):
-    def __init__(self, stream: BigCommerceStream, parents: List[Mapping[str, Any]], fallback: Optional[BigCommerceStream]) -> None:
-        self._stream, self._parents, self._fallback = stream, parents, fallback
+    def __init__(self, stream: BigCommerceStream, window: Window, parents: List[Mapping[str, Any]],
+                 fallback: Optional[BigCommerceStream]) -> None:
+        self._stream, self._window, self._parents, self._fallback = stream, window, parents, fallback
         self._key = parents[0]["id"]
 
     def read(self) -> Iterable[Record]:
         spec = self._stream.spec
         for parent in self._parents:
-            stream_slice = parent_slice(self._stream, parent)
+            stream_slice = parent_slice(self._stream, parent, self._window)
             children = list(spec.embedded(parent))  # type: ignore[misc]
             if self._fallback is not None and spec.complete is not None and not spec.complete(parent, children):
                 # The parent's page says it holds more than it embedded: ask for them the per-parent way.
@@ -207,13 +239,16 @@ class EmbeddedPartition(Partition):
                 yield Record(data=record, stream_name=spec.name, associated_slice=None)
 
     def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return {"parent_id": self._key, "parents": len(self._parents)}
+        found = {"parent_id": self._key, "parents": len(self._parents)}
+        if "covers_to" in self._window:
+            found["parents_from"] = self._window["start"]
+        return found
 
     def stream_name(self) -> str:
         return self._stream.spec.name
 
     def __hash__(self) -> int:
-        return hash((self._stream.spec.name, self._key))
+        return hash((self._stream.spec.name, self._window.get("start"), self._key))
 
     def __repr__(self) -> str:
         return f"EmbeddedPartition({self._stream.spec.name}, from parent {self._key}, {len(self._parents)} parents)"

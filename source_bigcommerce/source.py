@@ -35,15 +35,15 @@ from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
-from .partitions import DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, sync_window
+from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, one_window,
+                         sync_windows)
 from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
 LOGGER = logging.getLogger("airbyte")
 QUEUE_SIZE = 100  # records waiting for the main thread: bounds memory whatever the store size
-GENERATORS = 2  # streams generating partitions at once (a child's generator lists its parents)
-PENDING_PARTITIONS_PER_THREAD = 4
+PENDING_PARTITIONS_PER_WORKER = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
 
 
@@ -82,17 +82,19 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         workers = _workers(config)
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
-        # Readers get `num_workers` threads of their own and generators (which list parents) two more,
-        # so a generator waiting for pending partitions never starves the readers it waits on. The
-        # requests on the wire are capped at `num_workers` by `InFlightLimit`, whatever the threads.
+        # Every selected stream generates its partitions from the start, so each hands out its newest
+        # windows (and its newest parents' children) before any stream's older history, instead of
+        # streams starting one after another. Generators get a thread each beside the `num_workers`
+        # readers, so a generator waiting for pending partitions never starves the readers it waits on;
+        # the requests on the wire are capped at `num_workers` by `InFlightLimit`, whatever the threads.
         self._workers = workers
-        threads = workers + GENERATORS
+        generators = len(catalog.streams) if catalog is not None else len(CATALOGUE)
         super().__init__(ConcurrentSource(
-            threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="workerpool"), LOGGER,
+            threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=workers + generators, thread_name_prefix="workerpool"), LOGGER,
                                          # Generators wait while this many partitions are pending: memory stays flat.
-                                         max_concurrent_tasks=PENDING_PARTITIONS_PER_THREAD * threads),
+                                         max_concurrent_tasks=PENDING_PARTITIONS_PER_WORKER * workers + generators),
             logger=LOGGER, slice_logger=DebugSliceLogger(), queue=queue, message_repository=self._repository,
-            initial_number_partitions_to_generate=GENERATORS,
+            initial_number_partitions_to_generate=max(1, generators),
         ))
         self._catalog, self._state = catalog, state
         self._stats = SyncStats()
@@ -169,8 +171,9 @@ class _Layout:
         return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as,
                                  in_flight=limits)
 
-    def window(self, name: str, cursor: Any) -> Optional[Mapping[str, str]]:
-        return sync_window(self.settings.start_date, cursor, self.incremental(name), self.now)
+    def windows(self, name: str, cursor: Any) -> List[Mapping[str, Any]]:
+        newest = timedelta(days=self.settings.newest_first_days) if self.settings.newest_first_days else None
+        return sync_windows(self.settings.start_date, cursor, self.incremental(name), self.now, newest_first=newest)
 
     def everything(self, parent: Spec) -> Mapping[str, str]:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
@@ -178,7 +181,7 @@ class _Layout:
 
     def cursor(self, kind: type, stream: BigCommerceStream, **options: Any) -> Any:
         return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
-                    self.state_manager, lambda: self.now, **options)
+                    self.state_manager, self.settings.start_date, **options)
 
     def incremental(self, name: str) -> bool:
         return self.modes is None or self.modes.get(name) == SyncMode.incremental
@@ -202,21 +205,22 @@ class _Layout:
                 if not self.incremental(spec.name):
                     cursor.forget_resume()
             scan = self.delete_scan(spec, cursor)
-            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.window(spec.name, cursor), scan), cursor)
+            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.windows(spec.name, cursor), scan), cursor)
         parent = BY_NAME[spec.parent]
         lister = self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
         if spec.incremental and spec.window is None:  # synced by its parent's cursor
             # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.
             cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else 50)
-            parents = ParentListing(lister, lambda: self.window(spec.name, cursor))
+            parents = ParentListing(lister, lambda: self.windows(spec.name, cursor))
         else:
             cursor = self.cursor(OwnDatePerParentCursor, stream) if spec.incremental else FinalStateCursor(spec.name, None, self.repository)
-            parents = ParentListing(lister, lambda: self.everything(parent))
+            parents = ParentListing(lister, lambda: [self.everything(parent)])
         if spec.embedded is not None:
             fallback = self.stream(replace(spec, path=spec.fallback, embedded=None)) if spec.fallback else None
             partitions: PartitionGenerator = EmbeddedPartitions(stream, parents, cursor, fallback)
         else:
-            partitions = PerParentPartitions(stream, parents, cursor, self.repository, own_window=lambda: self.window(spec.name, cursor))
+            partitions = PerParentPartitions(stream, parents, cursor, self.repository,
+                                             own_window=lambda: one_window(self.windows(spec.name, cursor)))
         return self.facade(stream, partitions, cursor)
 
     def facade(self, stream: BigCommerceStream, partitions: PartitionGenerator, cursor: Cursor) -> Stream:

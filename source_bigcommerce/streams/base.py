@@ -40,6 +40,10 @@ SHIFT_PASSES = 5  # reads of a page-number listing whose record count keeps chan
 LOGGER = logging.getLogger("airbyte")
 
 
+class _ForbiddenMeanwhile(Exception):
+    """Another partition of the stream got a 403 while this one waited for its turn to send."""
+
+
 class BigCommerceStream(HttpStream):
     """One BigCommerce resource, as its `Spec` declares it: where it lives, which scope reads it, how
     it pages, what its records carry from their parent.
@@ -66,12 +70,15 @@ class BigCommerceStream(HttpStream):
         self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
         environment_once(self._http_client._session, config.api_url)
+        self._http_client._session.send = self._unless_forbidden(self._http_client._session.send)
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
             self._http_client._session.send = limit.around(self._http_client._session.send)
         self._http_client._session.send = sending_for(self.reported_as, self._http_client._session.send)
         self._date_plan = compile_date_plan(self.get_json_schema())
         self._pass = threading.local()  # the listing totals of the page-number pass this thread reads
-        self.on_page: Optional[Callable[[str, Optional[Mapping[str, Any]], Optional[int]], None]] = None  # a window's page is out
+        self._window_totals: Dict[Any, int] = {}  # the record count of each window read so far, for the row estimate
+        self._totals_lock = threading.Lock()
+        self.on_page: Optional[Callable[[Mapping[str, Any], Optional[Mapping[str, Any]], Optional[int]], None]] = None  # a window's page is out
 
     @property
     def name(self) -> str:
@@ -153,11 +160,28 @@ class BigCommerceStream(HttpStream):
         if self.forbidden:  # one 403 is enough: don't spend a request per parent finding out again
             return iter(())
         if isinstance(self.spec.paging, PageNumbers):
-            return self._until_steady(stream_slice, args, kwargs)
+            return self._quiet_once_forbidden(self._until_steady(stream_slice, args, kwargs))
         records = super().read_records(*args, stream_slice=stream_slice, **kwargs)
         if self.spec.paging.sorted_by_cursor and stream_slice and "start" in stream_slice:
-            return self._in_cursor_order(records)
-        return records
+            records = self._in_cursor_order(records)
+        return self._quiet_once_forbidden(records)
+
+    def _unless_forbidden(self, send: Callable[..., requests.Response]) -> Callable[..., requests.Response]:
+        """Checked once a request has its turn (inside the in-flight limit): partitions waiting in line
+        when the first 403 came back send nothing."""
+        def send_unless_forbidden(*args: Any, **kwargs: Any) -> requests.Response:
+            if self.forbidden:
+                raise _ForbiddenMeanwhile()
+            return send(*args, **kwargs)
+
+        return send_unless_forbidden
+
+    @staticmethod
+    def _quiet_once_forbidden(records: Iterable[Any]) -> Iterator[Any]:
+        try:
+            yield from records
+        except _ForbiddenMeanwhile:
+            return  # the stream's first 403 already failed it with the scope to add
 
     def _until_steady(self, stream_slice: Optional[Mapping[str, Any]], args: Any, kwargs: Any) -> Iterator[Any]:
         """Page numbers shift when a record on a page already read leaves the listing (deleted, or edited
@@ -226,15 +250,18 @@ class BigCommerceStream(HttpStream):
             totals.append(total)
         first = sent == {k: str(v) for k, v in paginator.first().items()}
         if self.spec.estimates_rows and not self.spec.per_parent and total is not None and first:
-            yield estimate(self.name, total)  # BigCommerce told how many the window holds: a progress bar
+            # BigCommerce told how many the window holds: the stream's estimate is its windows' sum so far (a progress bar)
+            with self._totals_lock:  # held while the message goes out, so the last estimate out is the largest sum
+                self._window_totals[(stream_slice or {}).get("start")] = total
+                yield estimate(self.name, sum(self._window_totals.values()))
         if self.reported_as == self.name:  # a child's listing of its parents emits no records of its own
             self.stats.emitted(self.name, len(records))
         for record in _handed_out(records):
             yield self.transform(record, stream_slice)
-        if self.on_page is not None and stream_slice and "end" in stream_slice:
+        if self.on_page is not None and stream_slice and "covers_to" in stream_slice:
             # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
             # sync then also notices a shift that happened before this checkpoint.
-            self.on_page(stream_slice["end"], following, totals[0] if totals else total)
+            self.on_page(stream_slice, following, totals[0] if totals else total)
 
     def transform(self, record: MutableMapping[str, Any], stream_slice: Optional[Mapping[str, Any]]) -> MutableMapping[str, Any]:
         apply_date_plan(record, self._date_plan)

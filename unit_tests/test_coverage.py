@@ -1,0 +1,82 @@
+"""The state's arithmetic: which stretches of time are read, and which windows a sync reads next."""
+
+from datetime import datetime, timedelta
+
+from source_bigcommerce.coverage import DAWN, Coverage, coverage_from_state, split_newest_first, state_of
+from source_bigcommerce.cursors import SETTLING_TIME
+from source_bigcommerce.dates import UTC, format_date
+from source_bigcommerce.partitions import sync_windows
+
+
+def day(n: int) -> datetime:
+    return datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=n)
+
+
+def test_given_touching_and_overlapping_stretches_when_added_then_they_merge_and_gaps_are_what_is_left():
+    covered = Coverage([(day(10), day(12)), (day(1), day(3))])
+    covered.add(day(3), day(5))  # touches [1, 3)
+    covered.add(day(11), day(14))  # overlaps [10, 12)
+
+    assert covered.intervals == [(day(1), day(5)), (day(10), day(14))]
+    assert covered.gaps(day(0), day(20)) == [(day(0), day(1)), (day(5), day(10)), (day(14), day(20))]
+    assert covered.reach(day(2)) == day(5) and covered.reach(day(7)) == day(7)
+
+
+def test_given_a_state_then_its_coverage_is_everything_before_the_cursor_and_each_done_stretch():
+    state = {"date_modified": format_date(day(5)), "done": [[format_date(day(8)), format_date(day(9))], ["junk", None], 7]}
+
+    covered = coverage_from_state(state, "date_modified")
+
+    assert covered.intervals == [(DAWN, day(5)), (day(8), day(9))], "unreadable stretches count as not read"
+
+
+def test_given_stretches_read_out_of_order_then_the_state_is_the_prefix_from_the_start_date_and_the_rest_as_done():
+    origin = day(0)
+    assert state_of(Coverage(), origin) == (None, []), "nothing read: no cursor value at all"
+    assert state_of(Coverage([(day(20), day(30))]), origin) == (None, [[format_date(day(20)), format_date(day(30))]])
+    value, done = state_of(Coverage([(day(0), day(4)), (day(20), day(30))]), origin)
+    assert value == day(4) and done == [[format_date(day(20)), format_date(day(30))]]
+    assert state_of(Coverage([(day(0), day(4)), (day(4), day(30))]), origin) == (day(30), [])
+
+
+def test_given_a_long_range_then_the_newest_days_come_first_and_a_stretch_crossing_the_boundary_is_cut():
+    stretches = [(day(0), day(10)), (day(20), day(40))]
+
+    assert split_newest_first(stretches, timedelta(days=15), day(40)) == [(day(25), day(40)), (day(0), day(10)), (day(20), day(25))]
+    assert split_newest_first([(day(30), day(40))], timedelta(days=15), day(40)) == [(day(30), day(40))], "short: one window"
+
+
+class _Cursor:
+    def __init__(self, covered, resumed=()):
+        self.covered, self.resumed_from = covered, list(resumed)
+
+
+def test_given_a_first_sync_then_two_windows_the_newest_first_and_only_the_newest_settles():
+    now = day(100)
+    windows = sync_windows(day(0), _Cursor(Coverage()), True, now, newest_first=timedelta(days=15))
+
+    assert windows == [
+        {"start": format_date(day(85)), "end": format_date(now), "covers_to": format_date(now - SETTLING_TIME)},
+        {"start": format_date(day(0)), "end": format_date(day(85) - timedelta(seconds=1)), "covers_to": format_date(day(85))},
+    ]
+
+
+def test_given_a_state_with_done_stretches_and_a_resumed_window_then_only_what_is_left_is_read_once():
+    now = day(100)
+    covered = Coverage([(DAWN, day(10)), (day(85), day(99))])
+    resumed = [{"window_start": format_date(day(10)), "window_end": format_date(day(40)), "covers_to": format_date(day(40)),
+                "next": {"page": "3"}, "total": 700}]
+
+    windows = sync_windows(day(0), _Cursor(covered, resumed), True, now, newest_first=timedelta(days=15))
+
+    assert [(w["start"], w["end"], w.get("resume")) for w in windows] == [
+        (format_date(day(10)), format_date(day(40)), {"page": "3"}),
+        (format_date(day(99)), format_date(now), None),
+        (format_date(day(40) + timedelta(seconds=1)), format_date(day(85) - timedelta(seconds=1)), None),
+    ]
+
+
+def test_given_a_full_refresh_of_an_incremental_stream_then_its_state_is_ignored():
+    windows = sync_windows(day(0), _Cursor(Coverage([(DAWN, day(99))])), False, day(100))
+
+    assert [w["start"] for w in windows] == [format_date(day(0))]
