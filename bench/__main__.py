@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -24,6 +25,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 from integration_tests.connector import EXECUTABLE, catalog_for, config_for  # noqa: E402
 from integration_tests.expectations import expected_records  # noqa: E402
 from local_store import LocalStore  # noqa: E402
+from source_bigcommerce.config import DEFAULT_NEWEST_FIRST_DAYS as NEWEST_FIRST_DAYS  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 START_DATE = "2015-01-01"  # everything in the local store
@@ -60,7 +62,8 @@ class Run:
 def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[list] = None, streams=ORIGINAL_TEN,
                     shared_listing: bool = False) -> int:
     """The requests the data needs, from the stream declarations: every page of every stream at
-    limit=250 (10 for products with options or modifiers), nothing twice, one clock read. v3 says which
+    limit=250 (10 for products with options or modifiers), nothing twice, one clock read; a date range
+    longer than the newest 15 days in two windows, each paged on its own (newest first). v3 says which
     page is last; v2 needs one short page (or a 204) to know it has reached the end. A child lists its
     parents itself and costs one request per parent when read per parent; an order whose embedded
     products do not add up costs its /products read."""
@@ -81,11 +84,20 @@ def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[l
             return 1
         return n // per_page + 1 if spec.api_version == "v2" else max(1, math.ceil(n / per_page))
 
+    boundary = store.now() - timedelta(days=NEWEST_FIRST_DAYS)
+
+    def windowed_pages(spec, records, since: Optional[str], per_page: int = LIMIT) -> int:
+        """A range longer than the newest days is read as two windows (newest first): each pages on its own."""
+        if not spec.cursor or (since and parse_date(since) >= boundary) or (not since and parse_date(start_date + "T00:00:00+00:00") >= boundary):
+            return pages(spec, len(records), per_page)
+        newest = sum(1 for r in records if parse_date(r[spec.cursor]) >= boundary)
+        return pages(spec, newest, per_page) + pages(spec, len(records) - newest, per_page)
+
     total = 1  # GET /v2/time: the store's clock, once per sync
     for name in streams:
         spec = BY_NAME[name]
         if spec.parent is None:
-            total += pages(spec, len(expected[name]))
+            total += windowed_pages(spec, list(expected[name].values()), (cursors.get(name) or {}).get(spec.cursor or "-"))
             continue
         parent = BY_NAME[spec.parent]
         if spec.cursor and not spec.window:  # read for the parents in its own window
@@ -95,7 +107,10 @@ def fewest_requests(store, start_date: str = START_DATE, since_state: Optional[l
             parents = list(store.data.records[spec.parent].values())
         small_pages = set(spec.parent_params.get("include", "").split(",")) & {"options", "modifiers"}
         if not (shared_listing and spec.parent in streams):  # with a shared listing, the parent's pages would serve
-            total += pages(parent, len(parents), 10 if small_pages else LIMIT)
+            if spec.cursor and not spec.window:
+                total += windowed_pages(parent, parents, (cursors.get(name) or {}).get(spec.cursor))
+            else:
+                total += pages(parent, len(parents), 10 if small_pages else LIMIT)
         if spec.embedded is not None:
             if spec.fallback:  # orders whose consignments came back without their line items
                 total += sum(1 for order in parents if reports_empty_line_items(order["id"]) and int(order.get("items_total") or 0))
@@ -349,7 +364,11 @@ def main() -> int:
     rows += [serial, parallel, cpu_bound(1.0 * k), incremental(1.0 * k)]
     rows += every_stream(1.0 * k)
     rows += memory([1.0 * k, 10.0 * k])
-    text = table(rows) + "\n\n" + discover_time() + "\n" + state_size() + "\n" + record_path() + "\n" + environment_lookups()
+    from .newest import newest_first_line
+
+    newest, _ = newest_first_line(round(2000 * k))
+    text = (table(rows) + "\n\n" + newest + "\n" + discover_time() + "\n" + state_size() + "\n" + record_path() + "\n"
+            + environment_lookups())
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(text + "\n")
