@@ -271,9 +271,10 @@ class ParentCursor(DateStateCursor):
             self._closed.setdefault(name, set()).add(stream_slice.get("parent_id"))
             self._advance(name)
             self._closed_since_emit += 1
-            if self._closed_since_emit >= self._checkpoint_every and self._emitted != self.state:
-                self._emit()
+            if self._closed_since_emit >= self._checkpoint_every:
                 self._closed_since_emit = 0
+                if self._emitted != self.state:
+                    self._emit()
 
     def _advance(self, name: WindowKey) -> None:
         window = self._windows.get(name)

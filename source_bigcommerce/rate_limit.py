@@ -17,9 +17,8 @@ REQUESTS_QUOTA = "X-Rate-Limit-Requests-Quota"
 RESET_MS = "X-Rate-Limit-Time-Reset-Ms"
 WINDOW_MS = "X-Rate-Limit-Time-Window-Ms"
 
-# Until the first response tells the real quota, assume plenty: at most `num_workers` requests can be
-# in flight before BigCommerce's headers take over, and every plan's window allows more than that.
-# From then on a new window starts with the quota the store announced.
+# Until the first response tells the real quota, one request at a time (`_wait_for_first_answer`), and
+# no limit of the CDK's window; from then on a new window starts with the quota the store announced.
 UNKNOWN_QUOTA = 1_000_000
 DEFAULT_WINDOW = datetime.timedelta(seconds=30)
 # The reset time is "milliseconds from when BigCommerce answered"; wait this much longer so the first
@@ -27,6 +26,9 @@ DEFAULT_WINDOW = datetime.timedelta(seconds=30)
 RESET_MARGIN = datetime.timedelta(milliseconds=10)
 # A request still unanswered after this long has died (the read timeout is shorter): stop counting it.
 LOST_AFTER = datetime.timedelta(minutes=5)
+# Before the store's first answer only one request goes; the others wait for it, at most this long
+# (should it die unanswered, they go anyway).
+FIRST_ANSWER_WAIT = datetime.timedelta(seconds=30)
 LARGEST_HEADER_NUMBER = 1e9  # a day is 8.64e7 ms; anything past this is garbage
 
 
@@ -49,6 +51,9 @@ class BigCommerceBudget(HttpAPIBudget):
         self._window_ends: Optional[datetime.datetime] = None  # when the store's current window resets
         self._fewest_left: Optional[int] = None  # in that window
         self._lock = threading.Lock()
+        self._answered = False  # the store has answered a request: its headers now pace the rest
+        self._first_sender: Any = None
+        self._first_answer = threading.Condition(self._lock)
         super().__init__(
             ratelimit_reset_header=RESET_MS,
             ratelimit_remaining_header=REQUESTS_LEFT,
@@ -67,6 +72,7 @@ class BigCommerceBudget(HttpAPIBudget):
         sender = self._sender(request)
         with self._lock:
             self._in_flight.pop(sender, None)  # this thread's last request is over
+            self._wait_for_first_answer(sender, block)
         try:
             super().acquire_call(request, block=False)
         except CallRateLimitHit as spent:
@@ -78,10 +84,26 @@ class BigCommerceBudget(HttpAPIBudget):
         with self._lock:
             self._in_flight[sender] = datetime.datetime.now()
 
+    def _wait_for_first_answer(self, sender: Any, block: bool) -> None:
+        """Until the store has answered once, one request at a time: the quota is unknown, and every
+        stream starting at once could otherwise spend a small window before its first header arrives.
+        The first sender goes (its retries too); the others wait for the answer, or, should that request
+        never be answered, for FIRST_ANSWER_WAIT. Called holding the lock."""
+        if self._answered or self._first_sender in (None, sender):
+            self._first_sender = sender if not self._answered else self._first_sender
+            return
+        if not block:
+            raise CallRateLimitHit(error="waiting for the store's first answer", item=None, weight=1, rate="unknown",
+                                   time_to_wait=FIRST_ANSWER_WAIT)
+        self._first_answer.wait_for(lambda: self._answered, timeout=FIRST_ANSWER_WAIT.total_seconds())
+
     def update_from_response(self, request: Any, response: Any) -> None:
         policy = self.get_matching_policy(request)
         now = datetime.datetime.now()
         with self._lock:
+            if not self._answered:
+                self._answered = True
+                self._first_answer.notify_all()
             sent = self._in_flight.pop(self._sender(request), now)
             self._in_flight = {k: t for k, t in self._in_flight.items() if now - t < LOST_AFTER}
             if policy is None or not isinstance(response, requests.Response):

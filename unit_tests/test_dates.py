@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -69,3 +69,20 @@ def test_given_odd_shapes_when_plan_applied_then_left_alone():
     record = {"billing": None, "events": None}
     apply_date_plan(record, compile_date_plan(schema))
     assert record == {"billing": None, "events": None}
+
+
+def test_given_rfc_2822_dates_then_the_direct_reading_agrees_with_the_standard_librarys_parser():
+    import random
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    from source_bigcommerce.dates import UTC, parse_date
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        moment = datetime(1999, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(0, 40 * 365 * 86400))
+        zone = timezone(timedelta(minutes=rng.choice([0, 0, -300, 330, 600, -720, 45])))
+        text = format_datetime(moment.astimezone(zone))
+        assert parse_date(text) == parsedate_to_datetime(text).astimezone(UTC), text
+    assert parse_date("Tue, 20 Nov 2012 00:00:00 -0000") == datetime(2012, 11, 20, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        parse_date("Tue, 31 Feb 2012 00:00:00 +0000")

@@ -88,8 +88,35 @@ def test_given_requests_left_when_spent_then_budget_blocks_before_a_429(clock):
     assert try_acquire(budget, request(4))
 
 
+def answered_once(budget, **headers):
+    """The store's first answer, which lets more than one request go."""
+    probe = request(0)
+    assert try_acquire(budget, probe)
+    budget.update_from_response(probe, response(**headers))
+
+
+def test_given_no_answer_yet_when_requests_start_then_one_goes_and_the_rest_wait_for_its_answer(clock):
+    import threading
+
+    budget = Budget()
+    first = request(1)
+    assert try_acquire(budget, first)
+    assert try_acquire(budget, first), "the first request's retry goes too"
+    assert not try_acquire(budget, request(2)), "the quota is unknown until the store answers"
+    waiting = threading.Thread(target=budget.acquire_call, args=(request(3),))
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive(), "a blocking request waits for the first answer"
+
+    budget.update_from_response(first, response(left=29, reset_ms=1500, window_ms=2000))
+    waiting.join(5)
+    assert not waiting.is_alive()
+    assert try_acquire(budget, request(2))
+
+
 def test_given_requests_in_flight_when_an_older_one_answers_then_later_ones_count_against_the_quota(clock):
     budget = Budget()
+    answered_once(budget, left=10, reset_ms=30000)
     sent = [request(n) for n in range(4)]
     for r in sent:
         assert try_acquire(budget, r)
@@ -111,6 +138,7 @@ def test_given_stale_higher_count_when_answered_then_budget_does_not_grow_back(c
 
 def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_has_left_is_available(clock):
     budget = Budget()
+    answered_once(budget, left=10, reset_ms=30000)
     first, second = request(1), request(2)
     assert try_acquire(budget, first) and try_acquire(budget, second)
     # The store received `second` first (9 left after it), then `first` (8 left); `first` answers first.
@@ -124,6 +152,7 @@ def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_
 
 def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_window_keeps_its_quota(clock):
     budget = Budget()
+    answered_once(budget, left=2, reset_ms=1000, window_ms=2000)
     early, slow = request(1), request(2)
     assert try_acquire(budget, early) and try_acquire(budget, slow)
     budget.update_from_response(early, response(left=1, reset_ms=1000, window_ms=2000))
