@@ -25,6 +25,9 @@ BAD_CONFIGS = [
     ({"api_url": "ftp://api.bigcommerce.com"}, "`api_url` must be an http(s) URL"),
     ({"num_workers": 0}, "`num_workers` must be a whole number from 1 to 32"),
     ({"num_workers": "8"}, "`num_workers` must be a whole number from 1 to 32"),
+    ({"newest_first_days": -1}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
+    ({"newest_first_days": True}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
+    ({"newest_first_days": 15.5}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
 ]
 
 

@@ -80,3 +80,54 @@ def test_given_a_full_refresh_of_an_incremental_stream_then_its_state_is_ignored
     windows = sync_windows(day(0), _Cursor(Coverage([(DAWN, day(99))])), False, day(100))
 
     assert [w["start"] for w in windows] == [format_date(day(0))]
+
+
+class _Listing:
+    """Parents by window, as ParentListing hands them out (no HTTP)."""
+
+    def __init__(self, windows):
+        self._by_window = windows
+
+    def windows(self):
+        for window, parents in self._by_window:
+            yield window, iter(parents)
+
+    def date_of(self, parent):
+        return parent["date_modified"]
+
+
+class _Child:
+    forbidden = False
+
+    class spec:
+        window = None
+        parent_fields = {"order_id": "id"}
+        name = "transactions"
+
+
+class _Recording:
+    def __init__(self):
+        self.calls = []
+
+    def opened(self, window, key, first_date):
+        self.calls.append(("opened", window["start"], key))
+
+    def every_parent_opened(self, window):
+        self.calls.append(("all", window["start"]))
+
+
+def test_given_two_windows_of_parents_then_the_newest_windows_children_are_handed_out_first_each_window_closed_in_turn(monkeypatch):
+    from source_bigcommerce import partitions
+
+    monkeypatch.setattr(partitions, "_partition", lambda stream, stream_slice, repository: stream_slice)
+    newest = {"start": format_date(day(85)), "end": format_date(day(100)), "covers_to": format_date(day(100))}
+    history = {"start": format_date(day(0)), "end": format_date(day(85)), "covers_to": format_date(day(85))}
+    listing = _Listing([(newest, [{"id": 9, "date_modified": "x"}]), (history, [{"id": 1, "date_modified": "y"}, {"id": 2, "date_modified": "z"}])])
+    cursor = _Recording()
+
+    handed = list(partitions.PerParentPartitions(_Child(), listing, cursor, None).generate())
+
+    assert [p["parent_id"] for p in handed] == [9, 1, 2]
+    assert [p["parents_from"] for p in handed] == [newest["start"], history["start"], history["start"]]
+    assert cursor.calls == [("opened", newest["start"], 9), ("all", newest["start"]),
+                            ("opened", history["start"], 1), ("opened", history["start"], 2), ("all", history["start"])]
