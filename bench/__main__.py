@@ -8,6 +8,7 @@ tests check behaviour, this measures speed.   Usage: python -m bench [--quick]
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import os
@@ -353,6 +354,38 @@ def environment_lookups() -> str:
             f"{per_request_us(once):.0f} us read once")
 
 
+def request_floor(requests_made: int = 400) -> str:
+    """The CPU one request costs through the CDK's HttpStream alone (requests, urllib3, the CDK's
+    HttpClient, this connector's paging and parsing), one thread, no framework around it: transactions
+    read order by order from a local store in another process, so its CPU is not counted."""
+    from airbyte_cdk.models import SyncMode
+
+    from source_bigcommerce.config import BigCommerceConfig
+    from source_bigcommerce.streams import BY_NAME
+    from source_bigcommerce.streams.base import BigCommerceStream
+
+    store = subprocess.Popen([sys.executable, "-m", "local_store", "--port", "0", "--seed", "1", "--scale", "1"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        url = store.stdout.readline().strip().split()[-1]  # type: ignore[union-attr]
+        stream = BigCommerceStream(BY_NAME["transactions"], BigCommerceConfig.from_mapping(config_for(url, start_date=START_DATE)))
+        orders = [o for o in range(100, 100 + 2 * requests_made)]
+
+        def read(ids) -> int:
+            return sum(1 for o in ids for _ in stream.read_records(sync_mode=SyncMode.full_refresh,
+                                                                   stream_slice={"parent_id": o, "parent": {"order_id": o}}))
+
+        logging.getLogger("airbyte").setLevel(logging.WARNING)  # the orders deleted before the sync answer 404, and say so
+        read(orders[:50])  # connections and caches warm
+        started = time.process_time()
+        records = read(orders[50:50 + requests_made])
+        spent = time.process_time() - started
+    finally:
+        store.terminate()
+    return (f"one request through the CDK's HttpStream alone, one thread: {1000 * spent / requests_made:.2f} ms of CPU "
+            f"({requests_made} transactions requests, {records} records)")
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     k = 0.25 if quick else 1.0
@@ -368,7 +401,7 @@ def main() -> int:
 
     newest, _ = newest_first_line(round(2000 * k))
     text = (table(rows) + "\n\n" + newest + "\n" + discover_time() + "\n" + state_size() + "\n" + record_path() + "\n"
-            + environment_lookups())
+            + environment_lookups() + "\n" + request_floor())
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(text + "\n")
