@@ -91,7 +91,8 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         generators = len(catalog.streams) if catalog is not None else len(CATALOGUE)
         super().__init__(ConcurrentSource(
             threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=workers + generators, thread_name_prefix="workerpool"), LOGGER,
-                                         # Generators wait while this many partitions are pending: memory stays flat.
+                                         # Generators wait while this many tasks are pending. The generators are tasks
+                                         # too, so each counts once: fewer, and they would all wait on each other.
                                          max_concurrent_tasks=PENDING_PARTITIONS_PER_WORKER * workers + generators),
             logger=LOGGER, slice_logger=DebugSliceLogger(), queue=queue, message_repository=self._repository,
             initial_number_partitions_to_generate=max(1, generators),
