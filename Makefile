@@ -25,7 +25,7 @@ demo: $(INSTALLED)
 	$(PY) demo.py
 
 # Two workers (this machine has two cores), tests handed out one by one: 3 min 40 s here without a
-# Docker engine, against 4 min 06 s a file at a time. A module fixture may be made in both workers
+# Docker engine in the fourth session, against 4 min 06 s a file at a time; about 4.5 min in the fifth. A module fixture may be made in both workers
 # (the wheel, built in seconds); the image test is one test, so the image is built once.
 test: $(INSTALLED)
 	$(PY) -m pytest -n 2 --dist load
