@@ -131,3 +131,24 @@ def test_given_two_windows_of_parents_then_the_newest_windows_children_are_hande
     assert [p["parents_from"] for p in handed] == [newest["start"], history["start"], history["start"]]
     assert cursor.calls == [("opened", newest["start"], 9), ("all", newest["start"]),
                             ("opened", history["start"], 1), ("opened", history["start"], 2), ("all", history["start"])]
+
+
+def test_given_a_resume_written_by_0_3_then_it_is_read_as_one_window_from_the_cursor_value():
+    from source_bigcommerce.cursors import UnsortedRecordsCursor
+
+    old = {"date_modified": format_date(day(10)), "resume": {"window_end": format_date(day(40)), "next": {"page": 3, "limit": 250}, "total": 700}}
+
+    cursor = UnsortedRecordsCursor("subscribers", "date_modified", old, None, None, day(0))
+
+    assert cursor.resumed_from == [{"window_start": format_date(day(10)), "window_end": format_date(day(40)),
+                                    "covers_to": format_date(day(40) - SETTLING_TIME), "next": {"page": "3", "limit": "250"}, "total": 700}]
+    assert sync_windows(day(0), cursor, True, day(100))[0]["resume"] == {"page": "3", "limit": "250"}
+
+
+def test_given_a_resume_this_connector_did_not_write_then_its_window_is_read_from_the_start():
+    from source_bigcommerce.cursors import UnsortedRecordsCursor
+
+    for junk in ({"window_end": "soon", "next": {"page": "2"}}, [{"next": "page=2"}], {"next": {"page": "2"}, "window_end": format_date(day(4)),
+                                                                                       "total": "700"}):
+        cursor = UnsortedRecordsCursor("subscribers", "date_modified", {"date_modified": format_date(day(1)), "resume": junk}, None, None, day(0))
+        assert cursor.resumed_from == [], junk
