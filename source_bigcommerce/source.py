@@ -83,8 +83,8 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         queue: Queue = Queue(maxsize=QUEUE_SIZE)
         self._repository = ConcurrentMessageRepository(queue, InMemoryMessageRepository())
         # Every selected stream generates its partitions from the start, so each hands out its newest
-        # windows (and its newest parents' children) before any stream's older history, instead of
-        # streams starting one after another. Generators get a thread each beside the `num_workers`
+        # window (and its newest parents' children) at the start of the sync, instead of streams
+        # starting one after another. Generators get a thread each beside the `num_workers`
         # readers, so a generator waiting for pending partitions never starves the readers it waits on;
         # the requests on the wire are capped at `num_workers` by `InFlightLimit`, whatever the threads.
         self._workers = workers
