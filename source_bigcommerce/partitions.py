@@ -59,12 +59,11 @@ def sync_windows(start_date: datetime, cursor: Optional[DateStateCursor], increm
 def one_window(windows: List[Window]) -> Optional[Window]:
     """The windows as one, from the oldest start to the clock (for a child filtered by its own date once
     per parent: one request per parent, not one per window)."""
-    fresh = [w for w in windows if "resume" not in w] or windows
-    if not fresh:
+    if not windows:
         return None
-    start = min((w for w in windows), key=lambda w: parse_date(w["start"]))["start"]
-    last = max(fresh, key=lambda w: parse_date(w["end"]))
-    return {"start": start, "end": last["end"], "covers_to": last["covers_to"]}
+    first = min(windows, key=lambda w: parse_date(w["start"]))
+    last = max(windows, key=lambda w: parse_date(w["end"]))
+    return {"start": first["start"], "end": last["end"], "covers_to": last["covers_to"]}
 
 
 def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> StreamPartition:
