@@ -1,12 +1,14 @@
 """One call budget shared by every worker, fed by BigCommerce's rate-limit headers, so the connector
-slows down before the store's quota runs out instead of after (airbyte-cdk's HttpAPIBudget; the CDK
-blocks each request in `acquire_call` until the budget has room)."""
+slows down before the store's quota runs out instead of after (airbyte-cdk's HttpAPIBudget and fixed
+window policy; the CDK's HttpClient asks `acquire_call` before each request, which blocks until the
+window has room)."""
 
 from __future__ import annotations
 
 import datetime
 import math
 import threading
+import time
 from typing import Any, Callable, Dict, Optional, Tuple
 
 import requests
@@ -69,20 +71,34 @@ class BigCommerceBudget(HttpAPIBudget):
         )
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
+        """Take one call of the window, or wait for the window's reset (at most `timeout` seconds).
+
+        Taking the call and counting the request in flight happen under one lock, which every answer's
+        update takes too: an answer sets the window's count from the requests in flight, so an update
+        between the two would forget a call just taken and let one request too many go."""
         sender = self._sender(request)
-        with self._lock:
-            self._in_flight.pop(sender, None)  # this thread's last request is over
-            self._wait_for_first_answer(sender, block)
-        try:
-            super().acquire_call(request, block=False)
-        except CallRateLimitHit as spent:
-            if not block:
-                raise
-            if self.on_wait is not None:  # say so before waiting: a platform can show "rate limited", not "stuck"
-                self.on_wait(getattr(SENDING, "stream", None), spent.time_to_wait)
-            super().acquire_call(request, block=block, timeout=timeout)
-        with self._lock:
-            self._in_flight[sender] = datetime.datetime.now()
+        policy = self.get_matching_policy(request)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        told = False
+        while True:
+            with self._lock:
+                self._in_flight.pop(sender, None)  # this thread's last request is over
+                self._wait_for_first_answer(sender, block)
+                try:
+                    if policy is not None:
+                        policy.try_acquire(request, weight=1)
+                    self._in_flight[sender] = datetime.datetime.now()
+                    return
+                except CallRateLimitHit as spent:
+                    if not block or (deadline is not None and time.monotonic() >= deadline):
+                        raise
+                    wait = max(datetime.timedelta(0), spent.time_to_wait)
+            if not told and self.on_wait is not None:  # say so before waiting: "rate limited", not "stuck"
+                self.on_wait(getattr(SENDING, "stream", None), wait)
+                told = True
+            if deadline is not None:
+                wait = min(wait, datetime.timedelta(seconds=max(0.0, deadline - time.monotonic())))
+            time.sleep(wait.total_seconds())
 
     def _wait_for_first_answer(self, sender: Any, block: bool) -> None:
         """Until the store has answered once, one request at a time: the quota is unknown, and every
@@ -110,9 +126,11 @@ class BigCommerceBudget(HttpAPIBudget):
                 return
             window_ms = header_number(response, WINDOW_MS)
             available, reset_at = self._read_answer(sent, now, response, window_ms)
-        quota = header_number(response, REQUESTS_QUOTA)
-        policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,
-                      period=datetime.timedelta(milliseconds=window_ms) if window_ms else None)
+            quota = header_number(response, REQUESTS_QUOTA)
+            # Under the lock: `available` counts the requests in flight now, so no call may be taken
+            # between working it out and the window being told it.
+            policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,
+                          period=datetime.timedelta(milliseconds=window_ms) if window_ms else None)
 
     def _sender(self, request: Any) -> Any:
         """Who sent the request: its thread, which sends one request at a time (retries resend it)."""

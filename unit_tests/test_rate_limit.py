@@ -150,6 +150,45 @@ def test_given_answers_out_of_order_when_all_are_in_then_exactly_what_the_store_
     assert granted == 8, "every request the store has left is used, and none more"
 
 
+def test_given_an_answer_while_a_call_is_being_taken_then_that_call_still_counts(clock):
+    # An answer sets the window's count from the requests in flight. Were it processed after a worker
+    # took its call but before that request counted as in flight, the call would be forgotten and one
+    # request too many would go (a 429 seen in CI with 16 workers against a 12-request window).
+    import threading
+
+    budget = Budget()
+    answered_once(budget, left=11, reset_ms=30000, quota=12)
+    answering, taking = request(2), request(1)
+    assert try_acquire(budget, answering)
+    policy = budget.get_matching_policy(taking)
+    took, answered = threading.Event(), threading.Event()
+    real_try_acquire = policy.try_acquire
+
+    def take_then_give_the_answer_a_chance(req, weight):
+        real_try_acquire(req, weight)
+        took.set()
+        answered.wait(0.5)  # the answer comes in now, unless the budget holds it back until the call counts
+
+    policy.try_acquire = take_then_give_the_answer_a_chance
+    taker = threading.Thread(target=budget.acquire_call, args=(taking, False))
+    taker.start()
+    assert took.wait(5)
+
+    def answer():
+        # The store counted the probe and `answering`; `taking` has not reached it yet.
+        budget.update_from_response(answering, response(left=10, reset_ms=30000, quota=12))
+        answered.set()
+
+    answerer = threading.Thread(target=answer)
+    answerer.start()
+    taker.join(5), answerer.join(5)
+    del policy.try_acquire
+
+    granted = sum(try_acquire(budget, request(10 + n)) for n in range(12))
+
+    assert granted == 9, "10 left at the store, less `taking`, still on its way"
+
+
 def test_given_a_slow_answer_from_the_last_window_when_it_arrives_then_the_new_window_keeps_its_quota(clock):
     budget = Budget()
     answered_once(budget, left=2, reset_ms=1000, window_ms=2000)
