@@ -60,7 +60,8 @@ def config_for(base_url: str, **overrides: Any) -> dict:
     return {"store_hash": "localstore", "access_token": TOKEN, "start_date": "2020-01-01", "api_url": base_url, **overrides}
 
 
-def catalog_for(streams=STREAMS, mode: str = "incremental") -> dict:
+def catalog_for(streams=STREAMS, mode: str = "incremental", sync_id: Optional[int] = None) -> dict:
+    """A configured catalog; `sync_id` as Airbyte sends it (its job's id, kept across the job's attempts)."""
     entries = []
     for name in streams:
         incremental = mode == "incremental" and name in INCREMENTAL_STREAMS
@@ -69,6 +70,8 @@ def catalog_for(streams=STREAMS, mode: str = "incremental") -> dict:
             "sync_mode": "incremental" if incremental else "full_refresh",
             "destination_sync_mode": "append",
         })
+        if sync_id is not None:
+            entries[-1].update({"sync_id": sync_id, "generation_id": sync_id, "minimum_generation_id": sync_id})
     return {"streams": entries}
 
 

@@ -131,6 +131,69 @@ def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_grou
             assert len(twice) <= 300, f"{stream}: {len(twice)} records emitted twice"
 
 
+# Full refreshes that take pages: paged by number, embedded in a dated parent's pages, and streams that
+# could sync incrementally (a date keyset, its embedded child, an unsorted listing) read in full.
+FULL_REFRESHES = ("customer_addresses", "product_variants", "inventory_items", "product_images", "orders", "order_products",
+                  "customer_attribute_values")
+
+
+def _killed_after(store, config, catalog, kill_after):
+    """A read killed once `kill_after` records are out: its messages and the last state per stream."""
+    with tempfile.TemporaryDirectory() as folder:
+        config_path, catalog_path = Path(folder, "config.json"), Path(folder, "catalog.json")
+        config_path.write_text(json.dumps(config))
+        catalog_path.write_text(json.dumps(catalog))
+        process = subprocess.Popen([EXECUTABLE, "read", "--config", str(config_path), "--catalog", str(catalog_path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        first, records, states = [], 0, {}
+        for line in process.stdout:
+            message = json.loads(line)
+            first.append(message)
+            records += message["type"] == "RECORD"
+            if message["type"] == "STATE":
+                states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+            if records >= kill_after:
+                process.send_signal(signal.SIGKILL)
+                break
+        process.wait()
+    return first, states
+
+
+@pytest.mark.parametrize("kill_after", [400, 2500, 6000])
+def test_given_a_full_refresh_killed_when_an_attempt_of_the_same_sync_resumes_then_at_most_a_page_comes_twice(kill_after):
+    with LocalStore(seed=9, scale=1.0, latency_ms=2) as store:
+        config = config_for(store.base_url)
+        assert all(len(store.data.records[s]) > 500 for s in FULL_REFRESHES), "each stream must take pages"
+        first, states = _killed_after(store, config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=41), kill_after)
+        attempt = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=41), state=list(states.values()))
+        next_sync = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=42), state=attempt.final_state())
+        expected = expected_records(store)
+
+    assert attempt.exit_code == 0 and next_sync.exit_code == 0, attempt.errors() + next_sync.errors()
+    assert any(s["stream"]["stream_state"].get("sync_id") == 41 for s in states.values()), "the killed read checkpointed"
+    for stream in FULL_REFRESHES:
+        before, after = by_key(stream, _emitted(first, stream)), by_key(stream, attempt.records[stream])
+        assert {**before, **after} == expected[stream], f"{stream}: lost across the kill"
+        assert len(set(before) & set(after)) <= 250, f"{stream}: {len(set(before) & set(after))} records emitted twice"
+        assert attempt.stream_state(stream)["sync_id"] == 41
+        # A new sync replaces the table: it reads everything, whatever state the platform hands it.
+        assert by_key(stream, next_sync.records[stream]) == expected[stream], f"{stream}: the next sync did not read it whole"
+        assert len(next_sync.records[stream]) == len(expected[stream])
+
+
+def test_given_a_full_refresh_without_a_sync_id_when_rerun_with_its_state_then_it_reads_everything():
+    with LocalStore(seed=9, scale=1.0, latency_ms=2) as store:
+        config = config_for(store.base_url)
+        first, states = _killed_after(store, config, catalog_for(FULL_REFRESHES, mode="full_refresh"), 2500)
+        rerun = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh"), state=list(states.values()))
+        expected = expected_records(store)
+
+    assert rerun.exit_code == 0
+    assert not any("resume" in s["stream"]["stream_state"] for s in states.values()), "no page checkpoint to mislead a later sync"
+    for stream in FULL_REFRESHES:
+        assert by_key(stream, rerun.records[stream]) == expected[stream], stream
+
+
 UNSORTED = ("customer_attribute_values", "subscribers", "product_metafields")  # page numbers, page numbers, cursor
 
 

@@ -47,8 +47,10 @@ class DateStateCursor(Cursor):
     """The shared part: the coverage read from the state, the windows in progress, the STATE message."""
 
     def __init__(self, stream_name: str, cursor_field: str, stream_state: Mapping[str, Any],
-                 message_repository: MessageRepository, state_manager: ConnectorStateManager, origin: datetime) -> None:
+                 message_repository: MessageRepository, state_manager: ConnectorStateManager, origin: datetime,
+                 stamp: Optional[Mapping[str, Any]] = None) -> None:
         self._stream_name = stream_name
+        self._stamp = dict(stamp or {})  # written into every state: the platform's sync id, for a full refresh (see FullRefreshCursor)
         self.cursor_field = cursor_field
         self._origin = origin  # the start date: nothing before it is wanted
         self._message_repository = message_repository
@@ -74,6 +76,7 @@ class DateStateCursor(Cursor):
             state["done"] = done
         if self._ids:
             state["ids"] = self._ids
+        state.update(self._stamp)
         return state
 
     @property
@@ -188,10 +191,6 @@ class UnsortedRecordsCursor(DateStateCursor):
             state["resume"] = [dict(r) for r in self._resumes.values()]
         return state
 
-    def forget_resume(self) -> None:
-        """A full refresh reads its whole range whatever an earlier sync reached."""
-        self._resumes, self.resumed_from = {}, []
-
     def page_read(self, window: Mapping[str, Any], following: Optional[Mapping[str, Any]], total: Optional[int]) -> None:
         """Every record of the window's pages so far is out: a checkpoint at the next page."""
         if following is None:
@@ -247,7 +246,7 @@ class ParentCursor(DateStateCursor):
         self._every_parent_opened: Set[WindowKey] = set()
         self._closed_since_emit = 0
 
-    def opened(self, window: Mapping[str, Any], key: Any, first_date: str) -> None:
+    def opened(self, window: Mapping[str, Any], key: Any, first_date: str, last_key: Any = None) -> None:
         """A partition of parents of `window`, the first dated first_date, is handed out."""
         with self._lock:
             name = window["start"]
@@ -306,7 +305,7 @@ class OwnDatePerParentCursor(DateStateCursor):
         self._open_partitions = 0
         self._window: Optional[Mapping[str, Any]] = None
 
-    def opened(self, window: Mapping[str, Any], key: Any, first_date: Optional[str] = None) -> None:
+    def opened(self, window: Mapping[str, Any], key: Any, first_date: Optional[str] = None, last_key: Any = None) -> None:
         with self._lock:
             self._open_partitions += 1
 
@@ -326,3 +325,132 @@ class OwnDatePerParentCursor(DateStateCursor):
             if self._window is not None and self._open_partitions == 0:
                 self._window_read(self._window)
                 self._window = None
+
+
+class FullRefreshCursor(Cursor):
+    """A full refresh of a stream without a date cursor, resumable within one sync of the platform.
+
+    The platform names the sync in the catalog (`sync_id`; Airbyte keeps it across the attempts of a
+    job). Each page read checkpoints the next page's query, `{"sync_id", "resume": {"next", "total"}}`,
+    and the stream's end `{"sync_id", "complete": true}`. Such a state is honoured only by a read of
+    the same sync: a new attempt resumes at the page (or skips a stream already complete), while a
+    new sync, which is to replace the table, reads it whole. Without a sync id there is nothing to
+    tell an attempt from a new sync by, so the stream keeps the CDK's FinalStateCursor instead.
+    The layout passes only a state of this sync (`_Layout.state_for`)."""
+
+    def __init__(self, stream_name: str, stream_state: Mapping[str, Any], message_repository: MessageRepository,
+                 state_manager: ConnectorStateManager, sync_id: int) -> None:
+        self._stream_name, self._message_repository, self._state_manager = stream_name, message_repository, state_manager
+        self._sync_id = sync_id
+        self._lock = threading.Lock()
+        self.complete = (stream_state or {}).get("complete") is True
+        resume = (stream_state or {}).get("resume")
+        total = resume.get("total") if isinstance(resume, Mapping) else None
+        valid = (isinstance(resume, Mapping) and isinstance(resume.get("next"), Mapping)
+                 and (total is None or (isinstance(total, int) and not isinstance(total, bool))))
+        self._resume: Optional[Dict[str, Any]] = (
+            {"next": {str(k): str(v) for k, v in resume["next"].items()}, "total": total} if valid else None)  # type: ignore[union-attr]
+        self._emitted_once = False
+
+    def partitions(self) -> List[Optional[Mapping[str, Any]]]:
+        """What is left of the stream: nothing once complete, else everything, from the page reached."""
+        if self.complete:
+            return []
+        return [{"resume": self._resume["next"], "resume_total": self._resume["total"]} if self._resume else None]
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        state: MutableMapping[str, Any] = {"sync_id": self._sync_id}
+        if self.complete:
+            state["complete"] = True
+        elif self._resume is not None:
+            state["resume"] = dict(self._resume)
+        return state
+
+    def page_read(self, stream_slice: Optional[Mapping[str, Any]], following: Optional[Mapping[str, Any]], total: Optional[int]) -> None:
+        """Every record of the pages so far is out: a checkpoint at the next page."""
+        if following is None:
+            return  # the last page: the partition's close completes the stream
+        with self._lock:
+            self._resume = {"next": {k: str(v) for k, v in following.items()}, "total": total}
+            self._emit()
+
+    def observe(self, record: Record) -> None:
+        pass
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self.complete, self._resume = True, None
+            self._emit()
+
+    def ensure_at_least_one_state_emitted(self) -> None:
+        with self._lock:
+            if not self._emitted_once:
+                self._emit()
+
+    def should_be_synced(self, record: Record) -> bool:
+        return True
+
+    def _emit(self) -> None:
+        self._state_manager.update_state_for_stream(self._stream_name, None, self.state)
+        self._message_repository.emit_message(self._state_manager.create_state_message(self._stream_name, None))
+        self._emitted_once = True
+
+
+class ParentIdCursor(FullRefreshCursor):
+    """A full refresh of children taken from their parents' pages, parents listed in id order, resumable
+    within one sync like FullRefreshCursor: `{"sync_id", "parents_after": I}` says every parent with an
+    id up to I has had its children emitted (a later attempt lists the parents after I), and
+    `{"sync_id", "complete": true}` that all have. By id, not by the parents' date: a catalog imported
+    in bulk shares one date_modified, which would leave a date nothing to advance by."""
+
+    def __init__(self, stream_name: str, stream_state: Mapping[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(stream_name, stream_state, *args, **kwargs)
+        after = (stream_state or {}).get("parents_after")
+        self._after: Optional[int] = after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else None
+        self._open: Deque[Tuple[int, int]] = deque()  # (first, last) parent id of each partition handed out, in id order
+        self._closed: Set[int] = set()  # first parent ids of partitions read
+        self._every_parent_opened = False
+
+    def listing(self) -> List[Mapping[str, Any]]:
+        """The parents left to read: none once complete, else those after the last parent done."""
+        if self.complete:
+            return []
+        return [{"parents_after": self._after} if self._after is not None else {}]
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        state: MutableMapping[str, Any] = {"sync_id": self._sync_id}
+        if self.complete:
+            state["complete"] = True
+        elif self._after is not None:
+            state["parents_after"] = self._after
+        return state
+
+    def opened(self, window: Mapping[str, Any], key: Any, first_date: Optional[str] = None, last_key: Any = None) -> None:
+        with self._lock:
+            self._open.append((key, key if last_key is None else last_key))
+
+    def every_parent_opened(self, window: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._every_parent_opened = True
+            self._advance()
+
+    def page_read(self, *_: Any) -> None:
+        pass  # the parents' pages are the listing's: progress is per partition closed
+
+    def close_partition(self, partition: Partition) -> None:
+        with self._lock:
+            self._closed.add((partition.to_slice() or {}).get("parent_id"))
+            self._advance()
+
+    def _advance(self) -> None:
+        moved = False
+        while self._open and self._open[0][0] in self._closed:
+            first, last = self._open.popleft()
+            self._closed.discard(first)
+            self._after, moved = last, True
+        if not self._open and self._every_parent_opened and not self.complete:
+            self.complete, moved = True, True
+        if moved:
+            self._emit()

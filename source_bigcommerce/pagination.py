@@ -96,6 +96,10 @@ class IdKeysetPaginator:
     def first(self) -> Query:
         return {**self.fixed, "limit": PAGE_LIMIT}
 
+    def after(self, last_id: int) -> Query:
+        """The first page of the records whose id is above `last_id`."""
+        return {**self.first(), self.id_param: last_id + 1 if self.inclusive else last_id}
+
     def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
         ids = [record.get("id") for record in page.records]
         if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):

@@ -147,7 +147,9 @@ class ParentListing:
             yield window, self._parents(window)
 
     def _parents(self, window: Window) -> Iterator[Mapping[str, Any]]:
-        listing = {k: v for k, v in window.items() if k in ("start", "end")}
+        listing: Mapping[str, Any] = {k: v for k, v in window.items() if k in ("start", "end")}
+        if window.get("parents_after") is not None:  # an id listing resumed after the last parent done
+            listing = {"resume": self.parent.paginator(None).after(window["parents_after"])}
         for record in self.parent.read_records(sync_mode=SyncMode.full_refresh, stream_slice=listing or None):
             if isinstance(record, Mapping):
                 yield record
@@ -212,7 +214,7 @@ class EmbeddedPartitions(PartitionGenerator):
 
     def _open(self, window: Window, parents: List[Mapping[str, Any]]) -> "EmbeddedPartition":
         if hasattr(self._cursor, "opened"):
-            self._cursor.opened(window, parents[0]["id"], self._parents.date_of(parents[0]))
+            self._cursor.opened(window, parents[0]["id"], self._parents.date_of(parents[0]), last_key=parents[-1]["id"])
         return EmbeddedPartition(self._stream, window, parents, self._fallback)
 
 

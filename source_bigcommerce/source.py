@@ -33,7 +33,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
-from .cursors import OwnDatePerParentCursor, ParentCursor, SortedRecordsCursor, UnsortedRecordsCursor
+from .cursors import FullRefreshCursor, OwnDatePerParentCursor, ParentCursor, ParentIdCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
 from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, one_window,
                          sync_windows)
@@ -154,6 +154,8 @@ class _Layout:
         self.budget, self.stats, self.in_flight = budget, stats, in_flight
         self._endpoint_limits: Dict[str, InFlightLimit] = {}
         self.modes = None if catalog is None else {c.stream.name: c.sync_mode for c in catalog.streams}
+        # The platform's id of this sync (Airbyte: the job, the same for each of its attempts), per stream
+        self.sync_ids = {} if catalog is None else {c.stream.name: c.sync_id for c in catalog.streams if c.sync_id is not None}
         self._now: Optional[datetime] = None
         self._clock_lock = threading.Lock()
 
@@ -174,18 +176,39 @@ class _Layout:
 
     def windows(self, name: str, cursor: Any) -> List[Mapping[str, Any]]:
         newest = timedelta(days=self.settings.newest_first_days) if self.settings.newest_first_days else None
-        return sync_windows(self.settings.start_date, cursor, self.incremental(name), self.now, newest_first=newest)
+        return sync_windows(self.settings.start_date, cursor, self.reads_from_state(name), self.now, newest_first=newest)
 
     def everything(self, parent: Spec) -> Mapping[str, str]:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
         return {"start": EPOCH.isoformat(), "end": self.now.isoformat()} if isinstance(parent.paging, ByDate) else {}
 
-    def cursor(self, kind: type, stream: BigCommerceStream, **options: Any) -> Any:
-        return kind(stream.name, stream.cursor_field, self.state_manager.get_stream_state(stream.name, None), self.repository,
-                    self.state_manager, self.settings.start_date, **options)
+    def cursor(self, kind: type, stream: BigCommerceStream, cursor_field: Optional[str] = None, origin: Optional[datetime] = None,
+               **options: Any) -> Any:
+        return kind(stream.name, cursor_field or stream.cursor_field, self.state_for(stream.name), self.repository,
+                    self.state_manager, origin or self.settings.start_date, stamp=self.stamp(stream.name), **options)
 
     def incremental(self, name: str) -> bool:
         return self.modes is None or self.modes.get(name) == SyncMode.incremental
+
+    # A full refresh resumes only a state its own sync wrote (the catalog's `sync_id`, which Airbyte keeps
+    # across a job's attempts): a new sync replaces the table, so it must read the stream whole, even if
+    # the platform hands it the last sync's state (airbytehq/airbyte#42468).
+    def stamp(self, name: str) -> Dict[str, int]:
+        """What a full refresh writes into its state so that only its own sync resumes from it."""
+        return {} if self.incremental(name) or name not in self.sync_ids else {"sync_id": self.sync_ids[name]}
+
+    def resumes(self, name: str) -> bool:
+        """A full refresh given a state its own sync wrote: an attempt after one that stopped."""
+        stamp = self.stamp(name)
+        return bool(stamp) and (self.state_manager.get_stream_state(name, None) or {}).get("sync_id") == stamp["sync_id"]
+
+    def reads_from_state(self, name: str) -> bool:
+        return self.incremental(name) or self.resumes(name)
+
+    def state_for(self, name: str) -> Mapping[str, Any]:
+        if not self.reads_from_state(name):
+            return {}  # a full refresh reads everything, whatever an earlier sync reached
+        return {k: v for k, v in (self.state_manager.get_stream_state(name, None) or {}).items() if k != "sync_id"}
 
     def delete_scan(self, spec: Spec, cursor: Any) -> Optional[Callable[[], DeleteScanPartition]]:
         """With `detect_deletes`, an incremental stream that declares how to list its ids also scans them."""
@@ -199,12 +222,14 @@ class _Layout:
         stream = self.stream(spec)
         if spec.parent is None:
             if not spec.incremental:
-                return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(spec.name, None, self.repository))
+                if not self.stamp(spec.name):
+                    return self.facade(stream, WholeStreamPartitions(stream, self.repository), FinalStateCursor(spec.name, None, self.repository))
+                whole = FullRefreshCursor(spec.name, self.state_for(spec.name), self.repository, self.state_manager, self.sync_ids[spec.name])
+                stream.on_page = whole.page_read  # a checkpoint per page, to resume mid-way in a later attempt
+                return self.facade(stream, WholeStreamPartitions(stream, self.repository, whole.partitions), whole)
             cursor = self.cursor(SortedRecordsCursor if spec.paging.sorted_by_cursor else UnsortedRecordsCursor, stream)
             if isinstance(cursor, UnsortedRecordsCursor):
                 stream.on_page = cursor.page_read  # a checkpoint per page, to resume a window mid-way
-                if not self.incremental(spec.name):
-                    cursor.forget_resume()
             scan = self.delete_scan(spec, cursor)
             return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.windows(spec.name, cursor), scan), cursor)
         parent = BY_NAME[spec.parent]
@@ -213,6 +238,12 @@ class _Layout:
             # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.
             cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else 50)
             parents = ParentListing(lister, lambda: self.windows(spec.name, cursor))
+        elif not spec.incremental and self.stamp(spec.name) and spec.embedded is not None and parent.deletes is not None:
+            # A full refresh of children on their parents' pages, resumable in a later attempt: the parents
+            # are listed by id (the listing the parent declares for its delete scan), progress kept by id.
+            by_id = replace(parent, paging=parent.deletes.paging, params={**parent.params, **spec.parent_params}, estimates_rows=False)
+            cursor = ParentIdCursor(spec.name, self.state_for(spec.name), self.repository, self.state_manager, self.sync_ids[spec.name])
+            parents = ParentListing(self.stream(by_id, reported_as=spec.name), cursor.listing)
         else:
             cursor = self.cursor(OwnDatePerParentCursor, stream) if spec.incremental else FinalStateCursor(spec.name, None, self.repository)
             parents = ParentListing(lister, lambda: [self.everything(parent)])

@@ -78,7 +78,8 @@ class BigCommerceStream(HttpStream):
         self._pass = threading.local()  # the listing totals of the page-number pass this thread reads
         self._window_totals: Dict[Any, int] = {}  # the record count of each window read so far, for the row estimate
         self._totals_lock = threading.Lock()
-        self.on_page: Optional[Callable[[Mapping[str, Any], Optional[Mapping[str, Any]], Optional[int]], None]] = None  # a window's page is out
+        # A page is out: (slice, the next page's query or None, the pass's record count), for a cursor's checkpoint
+        self.on_page: Optional[Callable[[Optional[Mapping[str, Any]], Optional[Mapping[str, Any]], Optional[int]], None]] = None
 
     @property
     def name(self) -> str:
@@ -258,7 +259,7 @@ class BigCommerceStream(HttpStream):
             self.stats.emitted(self.name, len(records))
         for record in _handed_out(records):
             yield self.transform(record, stream_slice)
-        if self.on_page is not None and stream_slice and "covers_to" in stream_slice:
+        if self.on_page is not None:
             # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
             # sync then also notices a shift that happened before this checkpoint.
             self.on_page(stream_slice, following, totals[0] if totals else total)
