@@ -562,12 +562,10 @@ def test_given_latency_then_parallel_requests_are_served_concurrently(make_store
     def one(_):
         return get(local_store, "/v2/time").status_code
 
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(one, range(8))) == [200] * 8
-    elapsed = time.monotonic() - started
-    assert local_store.stats()["peak_concurrency"] >= 6, "the sleeps overlapped"
-    assert elapsed < 1.2, f"8 x 200 ms took {elapsed:.2f}s: requests were serialised"
+    # Counted by the server, not timed: a busy machine must not fail it.
+    assert local_store.stats()["peak_concurrency"] >= 6, "the sleeps overlapped: requests were not serialised"
 
 
 def test_given_a_session_then_one_kept_alive_connection_serves_every_request(store):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -64,12 +63,6 @@ def test_given_scale_then_counts_linear_with_at_least_one(scale):
     for stream, base in BASE_COUNTS.items():
         assert len(data.records[stream]) == max(1, round(base * scale))
     assert len(data.records["channels"]) == 3 and len(data.records["store"]) == 1
-
-
-def test_given_scale_one_then_built_fast():
-    started = time.perf_counter()
-    StoreData(seed=5, scale=1)
-    assert time.perf_counter() - started < 1.5  # < 0.5 s on a laptop; slack for busy CI
 
 
 def test_records_are_in_id_order_with_increasing_ids(store):
