@@ -97,25 +97,8 @@ def test_given_transient_outage_when_retries_run_out_then_stream_fails_as_transi
 @pytest.mark.parametrize("kill_after", [150, 700, 1500])
 def test_given_sync_killed_when_rerun_from_its_last_state_then_union_is_the_ground_truth(kill_after):
     # As Airbyte runs it: the catalog names the sync (`sync_id`), so the full-refresh streams resume too.
-    with LocalStore(seed=9, scale=0.25, latency_ms=2) as store, tempfile.TemporaryDirectory() as folder:
-        config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
-        config.write_text(json.dumps(config_for(store.base_url)))
-        catalog.write_text(json.dumps(catalog_for(sync_id=41)))
-        process = subprocess.Popen([EXECUTABLE, "read", "--config", str(config), "--catalog", str(catalog)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        first, records = [], 0
-        for line in process.stdout:
-            message = json.loads(line)
-            first.append(message)
-            records += message["type"] == "RECORD"
-            if records >= kill_after:
-                process.send_signal(signal.SIGKILL)
-                break
-        process.wait()
-        states = {}
-        for message in first:
-            if message["type"] == "STATE":
-                states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
+    with LocalStore(seed=9, scale=0.25, latency_ms=2) as store:
+        first, states = _killed_after(config_for(store.base_url), catalog_for(sync_id=41), kill_after)
         second = run_connector("read", config_for(store.base_url), catalog_for(sync_id=41), state=list(states.values()))
         expected = expected_records(store)
 
@@ -138,8 +121,9 @@ FULL_REFRESHES = ("customer_addresses", "product_variants", "inventory_items", "
                   "customer_attribute_values")
 
 
-def _killed_after(store, config, catalog, kill_after):
-    """A read killed once `kill_after` records are out: its messages and the last state per stream."""
+def _killed_after(config, catalog, kill_after, when=lambda states: True):
+    """A read killed once `kill_after` records are out and `when(last state per stream)` holds: its
+    messages and the last state per stream."""
     with tempfile.TemporaryDirectory() as folder:
         config_path, catalog_path = Path(folder, "config.json"), Path(folder, "catalog.json")
         config_path.write_text(json.dumps(config))
@@ -153,7 +137,7 @@ def _killed_after(store, config, catalog, kill_after):
             records += message["type"] == "RECORD"
             if message["type"] == "STATE":
                 states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
-            if records >= kill_after:
+            if records >= kill_after and when(states):
                 process.send_signal(signal.SIGKILL)
                 break
         process.wait()
@@ -165,7 +149,7 @@ def test_given_a_full_refresh_killed_when_an_attempt_of_the_same_sync_resumes_th
     with LocalStore(seed=9, scale=1.0, latency_ms=2) as store:
         config = config_for(store.base_url)
         assert all(len(store.data.records[s]) > 500 for s in FULL_REFRESHES), "each stream must take pages"
-        first, states = _killed_after(store, config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=41), kill_after)
+        first, states = _killed_after(config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=41), kill_after)
         attempt = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=41), state=list(states.values()))
         next_sync = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh", sync_id=42), state=attempt.final_state())
         expected = expected_records(store)
@@ -185,7 +169,7 @@ def test_given_a_full_refresh_killed_when_an_attempt_of_the_same_sync_resumes_th
 def test_given_a_full_refresh_without_a_sync_id_when_rerun_with_its_state_then_it_reads_everything():
     with LocalStore(seed=9, scale=1.0, latency_ms=2) as store:
         config = config_for(store.base_url)
-        first, states = _killed_after(store, config, catalog_for(FULL_REFRESHES, mode="full_refresh"), 2500)
+        first, states = _killed_after(config, catalog_for(FULL_REFRESHES, mode="full_refresh"), 2500)
         rerun = run_connector("read", config, catalog_for(FULL_REFRESHES, mode="full_refresh"), state=list(states.values()))
         expected = expected_records(store)
 
@@ -200,25 +184,12 @@ UNSORTED = ("customer_attribute_values", "subscribers", "product_metafields")  #
 
 def _killed_at_a_page_checkpoint(store, kill_after: int, checkpointed=UNSORTED):
     """A sync of UNSORTED killed once `kill_after` records are out and the last state of one of the
-    `checkpointed` streams is a page checkpoint; returns its messages and the last state per stream."""
-    with tempfile.TemporaryDirectory() as folder:
-        config, catalog = Path(folder, "config.json"), Path(folder, "catalog.json")
-        config.write_text(json.dumps(config_for(store.base_url, start_date="2015-01-01", num_workers=2)))
-        catalog.write_text(json.dumps(catalog_for(UNSORTED)))
-        process = subprocess.Popen([EXECUTABLE, "read", "--config", str(config), "--catalog", str(catalog)],
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        first, records, states = [], 0, {}
-        for line in process.stdout:
-            message = json.loads(line)
-            first.append(message)
-            records += message["type"] == "RECORD"
-            if message["type"] == "STATE":
-                states[message["state"]["stream"]["stream_descriptor"]["name"]] = message["state"]
-            if records >= kill_after and any("resume" in states[name]["stream"]["stream_state"] for name in checkpointed if name in states):
-                process.send_signal(signal.SIGKILL)  # mid-window: some stream's last state is a page checkpoint
-                break
-        process.wait()
-    return first, states
+    `checkpointed` streams is a page checkpoint (mid-window); returns its messages and the last state per stream."""
+    def mid_window(states):
+        return any("resume" in states[name]["stream"]["stream_state"] for name in checkpointed if name in states)
+
+    return _killed_after(config_for(store.base_url, start_date="2015-01-01", num_workers=2), catalog_for(UNSORTED), kill_after,
+                         when=mid_window)
 
 
 def _emitted(messages, stream):

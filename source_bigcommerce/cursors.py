@@ -363,9 +363,13 @@ class FullRefreshCursor(Cursor):
         state: MutableMapping[str, Any] = {"sync_id": self._sync_id}
         if self.complete:
             state["complete"] = True
-        elif self._resume is not None:
-            state["resume"] = dict(self._resume)
+        else:
+            state.update(self._progress())
         return state
+
+    def _progress(self) -> Mapping[str, Any]:
+        """Where a stream not complete stands, for the state."""
+        return {"resume": dict(self._resume)} if self._resume is not None else {}
 
     def page_read(self, stream_slice: Optional[Mapping[str, Any]], following: Optional[Mapping[str, Any]], total: Optional[int]) -> None:
         """Every record of the pages so far is out: a checkpoint at the next page."""
@@ -418,14 +422,8 @@ class ParentIdCursor(FullRefreshCursor):
             return []
         return [{"parents_after": self._after} if self._after is not None else {}]
 
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        state: MutableMapping[str, Any] = {"sync_id": self._sync_id}
-        if self.complete:
-            state["complete"] = True
-        elif self._after is not None:
-            state["parents_after"] = self._after
-        return state
+    def _progress(self) -> Mapping[str, Any]:
+        return {"parents_after": self._after} if self._after is not None else {}
 
     def opened(self, window: Mapping[str, Any], key: Any, first_date: Optional[str] = None, last_key: Any = None) -> None:
         with self._lock:
