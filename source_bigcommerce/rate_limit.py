@@ -41,6 +41,11 @@ class BigCommerceBudget(HttpAPIBudget):
     which already includes every request answered so far. Available is that number less the requests
     still on their way, which the count may not include yet. As those are answered the estimate rises
     again, so a window ends using exactly what the store has left, neither a 429 nor a request unspent.
+
+    An answer is placed in a window by when its request took its call. A request held up for about a
+    whole window between taking its call and reaching the store (a stalled thread) can be placed in
+    the wrong one, and the budget may then let one request too many go: one 429, which costs the
+    announced reset. BigCommerce's windows are 30 s long.
     """
 
     def __init__(self, on_wait: Optional[Callable[[Optional[str], datetime.timedelta], None]] = None) -> None:
