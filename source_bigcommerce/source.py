@@ -182,10 +182,9 @@ class _Layout:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
         return {"start": EPOCH.isoformat(), "end": self.now.isoformat()} if isinstance(parent.paging, ByDate) else {}
 
-    def cursor(self, kind: type, stream: BigCommerceStream, cursor_field: Optional[str] = None, origin: Optional[datetime] = None,
-               **options: Any) -> Any:
-        return kind(stream.name, cursor_field or stream.cursor_field, self.state_for(stream.name), self.repository,
-                    self.state_manager, origin or self.settings.start_date, stamp=self.stamp(stream.name), **options)
+    def cursor(self, kind: type, stream: BigCommerceStream, **options: Any) -> Any:
+        return kind(stream.name, stream.cursor_field, self.state_for(stream.name), self.repository,
+                    self.state_manager, self.settings.start_date, stamp=self.stamp(stream.name), **options)
 
     def incremental(self, name: str) -> bool:
         return self.modes is None or self.modes.get(name) == SyncMode.incremental
@@ -218,6 +217,10 @@ class _Layout:
                              reported_as=spec.name)
         return lambda: DeleteScanPartition(lister, cursor, lambda: self.now)
 
+    def parent_lister(self, spec: Spec, parent: Spec) -> BigCommerceStream:
+        """The child's own listing of its parents, asking for what the child needs; its requests count as the child's."""
+        return self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
+
     def build(self, spec: Spec) -> Stream:
         stream = self.stream(spec)
         if spec.parent is None:
@@ -233,11 +236,10 @@ class _Layout:
             scan = self.delete_scan(spec, cursor)
             return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.windows(spec.name, cursor), scan), cursor)
         parent = BY_NAME[spec.parent]
-        lister = self.stream(replace(parent, params={**parent.params, **spec.parent_params}, estimates_rows=False), reported_as=spec.name)
         if spec.incremental and spec.window is None:  # synced by its parent's cursor
             # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.
             cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else 50)
-            parents = ParentListing(lister, lambda: self.windows(spec.name, cursor))
+            parents = ParentListing(self.parent_lister(spec, parent), lambda: self.windows(spec.name, cursor))
         elif not spec.incremental and self.stamp(spec.name) and spec.embedded is not None and parent.deletes is not None:
             # A full refresh of children on their parents' pages, resumable in a later attempt: the parents
             # are listed by id (the listing the parent declares for its delete scan), progress kept by id.
@@ -246,7 +248,7 @@ class _Layout:
             parents = ParentListing(self.stream(by_id, reported_as=spec.name), cursor.listing)
         else:
             cursor = self.cursor(OwnDatePerParentCursor, stream) if spec.incremental else FinalStateCursor(spec.name, None, self.repository)
-            parents = ParentListing(lister, lambda: [self.everything(parent)])
+            parents = ParentListing(self.parent_lister(spec, parent), lambda: [self.everything(parent)])
         if spec.embedded is not None:
             fallback = self.stream(replace(spec, path=spec.fallback, embedded=None)) if spec.fallback else None
             partitions: PartitionGenerator = EmbeddedPartitions(stream, parents, cursor, fallback)
