@@ -35,9 +35,12 @@ def parse_date(value: str) -> datetime:
         found = _RFC_2822.fullmatch(text)
         if found is not None and found.group(2) in _MONTHS:
             day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = found.groups()
-            offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
-            parsed = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
-                              tzinfo=timezone(-offset if sign == "-" else offset))
+            if zone_hours == zone_minutes == "00":  # BigCommerce's own: its dates are UTC
+                zone = UTC
+            else:
+                offset = timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+                zone = timezone(-offset if sign == "-" else offset)
+            parsed = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
         else:
             parsed = parsedate_to_datetime(text)  # raises ValueError/TypeError on garbage
     if parsed.tzinfo is None:
@@ -60,11 +63,25 @@ def normalize_date(value: Any) -> Any:
         return None
     if not isinstance(value, str):
         return value
+    if (len(value) == 25 and value.endswith("+00:00") and value[10] == "T" and value[4] == value[7] == "-"
+            and value[13] == value[16] == ":" and value.isascii()):
+        # Already the output format (v3 sends its dates so): read and written again it is the same
+        # string, and a value of this shape that is no date is passed on unchanged either way.
+        return value
     return _normalize_text(value)
 
 
 @lru_cache(maxsize=16384)
 def _normalize_text(value: str) -> str:
+    found = _RFC_2822.fullmatch(value)
+    if found is not None and found.group(8) == found.group(9) == "00" and found.group(2) in _MONTHS:
+        # v2's own dates, in UTC: the digits are rearranged, once datetime has checked they make a date.
+        day, month, year, hour, minute, second = found.group(1, 2, 3, 4, 5, 6)
+        try:
+            datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
+        except ValueError:
+            return value
+        return f"{year}-{_MONTHS[month]:02d}-{int(day):02d}T{hour}:{minute}:{second}+00:00"
     if value.isdigit():
         try:
             return format_date(datetime.fromtimestamp(int(value), tz=UTC))

@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 from typing import Any, Callable, Optional, Union
 
+import orjson
 import requests
 from urllib.parse import urlsplit
 from airbyte_cdk.models import FailureType
@@ -24,14 +25,34 @@ FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 30.0
 
 _BODY_ATTR = "_bigcommerce_body"
+# Every digit to "0", every other byte to " ": a body holds 19 digits in a row exactly when its
+# translation holds _NINETEEN_DIGITS. From 19 digits on, an integer may lie past 64 bits, which orjson
+# would read as a rounded float.
+_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def decoded_body(response: requests.Response) -> Any:
     """The response's JSON, decoded once (the error handler checks it before the stream reads it).
     204 and empty bodies decode to None."""
     if _BODY_ATTR not in response.__dict__:
-        response.__dict__[_BODY_ATTR] = response.json() if response.content.strip() else None
+        response.__dict__[_BODY_ATTR] = decode_json(response) if response.content.strip() else None
     return response.__dict__[_BODY_ATTR]
+
+
+def decode_json(response: requests.Response) -> Any:
+    """orjson where it reads the body exactly as the standard decoder would, which is 2-3x slower: a
+    UTF-8 body with no integer that could lie past 64 bits. orjson refuses the rest (a byte-order mark,
+    UTF-16, a lone surrogate, NaN), and they go to requests' standard decoder, as does any body sent
+    in another charset. Raises ValueError when the body is not JSON."""
+    content = response.content
+    charset = (response.encoding or "utf-8").lower()
+    if charset in ("utf-8", "utf8") and _NINETEEN_DIGITS not in content.translate(_DIGITS_ONLY):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass  # the standard decoder reads it, or says why it is not JSON
+    return response.json()
 
 
 def take_decoded_body(response: requests.Response) -> Any:

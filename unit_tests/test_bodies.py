@@ -1,5 +1,7 @@
 """What a body decodes to: None when empty, and ValueError (which the error handler retries) when not JSON."""
 
+import json
+
 import pytest
 import requests
 
@@ -28,10 +30,29 @@ def test_given_a_body_that_is_not_json_when_decoded_then_value_error(content):
 @pytest.mark.parametrize("content, value", [
     (b'{"data": [{"id": 1, "price": 12.5, "name": "caf\\u00e9 \xc3\xa9"}]}', {"data": [{"id": 1, "price": 12.5, "name": "café é"}]}),
     (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),  # past 64 bits
+    (b'{"id": -9223372036854775809}', {"id": -9223372036854775809}),  # 19 digits, one below a signed 64-bit integer
+    (b'{"id": 18446744073709551616}', {"id": 18446744073709551616}),  # one past an unsigned one
     (b'\xef\xbb\xbf{"id": 7}', {"id": 7}),  # a byte-order mark
     ('{"name": "\u00fcber"}'.encode("utf-16"), {"name": "über"}),  # not UTF-8
+    (b'{"name": "\\ud800"}', {"name": "\ud800"}),  # a lone surrogate
+    (b'{"a": 1, "a": 2, "b": -0, "c": 1E2, "d": 5e-324}', {"a": 2, "b": 0, "c": 100.0, "d": 5e-324}),
 ])
 def test_given_json_a_fast_decoder_would_misread_when_decoded_then_every_value_is_exact(content, value):
-    """orjson would turn the 30-digit integer into a rounded float and refuse UTF-16: a reason bodies are
-    decoded by requests' standard decoder (orjson scans faster, but telling these cases apart costs more)."""
-    assert decoded_body(response_with(content)) == value
+    """orjson would turn an integer past 64 bits into a rounded float, and refuses a byte-order mark,
+    UTF-16 and lone surrogates: each must still come out as the standard decoder reads it."""
+    decoded = decoded_body(response_with(content))
+    assert decoded == value
+    assert repr(decoded) == repr(value)  # an int stays an int, -0 stays 0
+
+
+def test_given_a_body_in_another_declared_charset_then_it_is_read_in_that_charset():
+    response = response_with('{"name": "Ã©"}'.encode("latin-1"))  # the same bytes are "é" in UTF-8
+    response.headers["Content-Type"] = "application/json; charset=ISO-8859-1"
+    response.encoding = "ISO-8859-1"
+    assert decoded_body(response) == {"name": "Ã©"}
+
+
+@pytest.mark.parametrize("content", [b'{"id": 9223372036854775807, "n": -9223372036854775808, "u": 18446744073709551615}',
+                                     b'{"price": "12.3400", "phone": "+1 512-555-0199", "ids": [1, 22, 333]}'])
+def test_given_ordinary_bodies_then_both_decoders_agree(content):
+    assert repr(decoded_body(response_with(content))) == repr(json.loads(content))

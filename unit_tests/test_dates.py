@@ -86,3 +86,43 @@ def test_given_rfc_2822_dates_then_the_direct_reading_agrees_with_the_standard_l
     assert parse_date("Tue, 20 Nov 2012 00:00:00 -0000") == datetime(2012, 11, 20, tzinfo=UTC)
     with pytest.raises(ValueError):
         parse_date("Tue, 31 Feb 2012 00:00:00 +0000")
+
+
+def test_given_values_already_in_the_output_format_then_the_shortcut_gives_what_reading_them_would():
+    """normalize_date passes `YYYY-MM-DDTHH:MM:SS+00:00` through without reading it: the same string
+    must come out as from reading and writing it, valid or not."""
+    import random
+
+    from source_bigcommerce.dates import _normalize_text
+
+    rng = random.Random(5)
+    values = ["2018-08-15T14:49:05+00:00", "2018-02-30T14:49:05+00:00", "2018-08-15T24:00:00+00:00", "2018-08-15T14:49:60+00:00",
+              "0000-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "2018-08-15T1a:49:05+00:00", "2018-08-15T14:4\u0669:05+00:00",
+              "+018-08-15T14:49:05+00:00", "2018-08-15T14:49: 5+00:00"]
+    for _ in range(3000):
+        moment = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=rng.randrange(0, 80 * 365 * 86400))
+        text = moment.isoformat()
+        position = rng.randrange(0, 19)
+        values += [text, text[:position] + rng.choice("0123456789:-T x") + text[position + 1:]]
+    for value in values:
+        assert normalize_date(value) == _normalize_text.__wrapped__(value), value
+
+
+def test_given_rfc_2822_dates_in_utc_then_the_rearranged_digits_agree_with_reading_and_writing_the_date():
+    import random
+    from email.utils import format_datetime
+
+    from source_bigcommerce.dates import format_date, _normalize_text, parse_date
+
+    rng = random.Random(7)
+    values = ["Tue, 31 Feb 2012 00:00:00 +0000", "Tue, 20 Nov 2012 24:00:00 +0000", "Tue, 20 Nov 2012 00:00:00 -0000",
+              "Tue, 1 Nov 2012 00:00:00 +0000", "Tue, 20 Foo 2012 00:00:00 +0000", "Tue, 20 Nov 0000 00:00:00 +0000"]
+    for _ in range(3000):
+        moment = datetime(1990, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=rng.randrange(0, 50 * 365 * 86400))
+        values.append(format_datetime(moment))
+    for value in values:
+        try:
+            expected = format_date(parse_date(value))
+        except ValueError:
+            expected = value
+        assert _normalize_text.__wrapped__(value) == expected, value

@@ -22,10 +22,9 @@ from airbyte_cdk.models import (AirbyteEstimateTraceMessage, AirbyteMessage, Air
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
-from requests.adapters import HTTPAdapter
 
-from .. import __version__
-from ..config import MAX_WORKERS, BigCommerceConfig
+from .. import __version__, transport
+from ..config import BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_body
 from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
@@ -65,10 +64,9 @@ class BigCommerceStream(HttpStream):
         self.stats = stats or SyncStats()
         self.forbidden = False  # set on a 403: the token lacks this stream's scope
         super().__init__(api_budget=api_budget)
-        # Every worker of a stream shares this session; let its pool hold one connection per worker
-        # (urllib3's default of 10 would drop connections, with a warning, past 10 threads).
-        self._http_client._session.mount("https://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
-        self._http_client._session.mount("http://", HTTPAdapter(pool_maxsize=MAX_WORKERS))
+        # One kept-alive connection per worker thread, shared by every stream (see transport.py).
+        self._http_client._session.mount("https://", transport.SHARED)
+        self._http_client._session.mount("http://", transport.SHARED)
         environment_once(self._http_client._session, config.api_url)
         self._http_client._session.send = self._unless_forbidden(self._http_client._session.send)
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one

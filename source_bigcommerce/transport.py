@@ -1,0 +1,194 @@
+"""requests' transport for the API host: one kept-alive connection per worker thread, on http.client.
+
+A request through requests' own HTTPAdapter goes through urllib3's pool, its retry and timeout
+objects and its response wrapper: about a third of the CPU a page costs. Every request of a sync is a
+GET to one host, so this adapter keeps one http.client connection per thread and host, shared by every
+stream (a worker reads many streams), and builds the `requests.Response` itself. What it does not
+handle, it hands to requests' HTTPAdapter: a proxy, a client certificate, a scheme other than http(s).
+
+What holds as with HTTPAdapter: the same exceptions for the same failures (ConnectTimeout,
+ReadTimeout, SSLError, ConnectionError, ChunkedEncodingError for a body cut short,
+ContentDecodingError; unit_tests/test_transport.py compares the two answer by answer), gzip and deflate bodies decoded, certificates checked against `verify` (the
+CA bundle, or False), a connection the server closed while idle noticed before it is used (as
+urllib3 does), and no automatic retry: a failed request is retried by the CDK's error handler.
+"""
+
+from __future__ import annotations
+
+import http.client
+import select
+import socket
+import ssl
+import threading
+import zlib
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import DEFAULT_CA_BUNDLE_PATH, BaseAdapter, HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers, select_proxy
+
+from .config import MAX_WORKERS
+
+# What this adapter can decode, whatever the session's default headers ask for (brotli and zstd too
+# when those packages happen to be installed).
+ACCEPT_ENCODING = "gzip, deflate"
+_Timeout = Union[None, float, Tuple[Optional[float], Optional[float]]]
+
+
+class KeepAliveAdapter(BaseAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._connections = threading.local()  # per thread: {(scheme, host, port, verify): HTTPConnection}
+        self._contexts: Dict[Any, ssl.SSLContext] = {}
+        self._contexts_lock = threading.Lock()
+        self._fallback = HTTPAdapter(pool_maxsize=MAX_WORKERS)
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: _Timeout = None, verify: Union[bool, str] = True,
+             cert: Any = None, proxies: Optional[Mapping[str, str]] = None) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        if stream or cert or parts.scheme not in ("http", "https") or (proxies and select_proxy(request.url, proxies)):
+            return self._fallback.send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+        connect_timeout, read_timeout = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        key = (parts.scheme, parts.hostname, parts.port, verify)
+        connection = self._connection(key, connect_timeout)
+        if connection.sock is None:  # new, or closed after an answer that said `Connection: close`
+            try:
+                connection.connect()
+            except Exception as error:
+                self._drop(key)
+                raise _as_requests_error(error, request, connecting=True) from error
+        target = f"{parts.path or '/'}?{parts.query}" if parts.query else (parts.path or "/")
+        body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
+        answer: Optional[http.client.HTTPResponse] = None
+        try:
+            connection.sock.settimeout(read_timeout)
+            connection.putrequest(request.method or "GET", target, skip_host="host" in request.headers, skip_accept_encoding=True)
+            for name, value in request.headers.items():
+                connection.putheader(name, ACCEPT_ENCODING if name.lower() == "accept-encoding" else value)
+            if "accept-encoding" not in request.headers:
+                connection.putheader("Accept-Encoding", ACCEPT_ENCODING)
+            connection.endheaders(body)
+            answer = connection.getresponse()
+            content = answer.read()
+        except Exception as error:
+            self._drop(key)
+            raise (_as_requests_error(error, request, connecting=False) if answer is None else _body_error(error, request)) from error
+        return self._response(request, answer, content)
+
+    def close(self) -> None:
+        for connection in getattr(self._connections, "by_key", {}).values():
+            connection.close()
+        self._connections.by_key = {}
+        self._fallback.close()
+
+    # -- connections
+    def _connection(self, key: Tuple[Any, ...], connect_timeout: Optional[float]) -> http.client.HTTPConnection:
+        by_key = self._connections.__dict__.setdefault("by_key", {})
+        connection = by_key.get(key)
+        if connection is not None and connection.sock is not None and _closed_by_peer(connection.sock):
+            connection.close()  # the server closed it while it sat idle: open a new one rather than fail on it
+        if connection is None:
+            scheme, host, port, verify = key
+            if scheme == "https":
+                connection = http.client.HTTPSConnection(host, port, timeout=connect_timeout, context=self._context(verify))
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=connect_timeout)
+            by_key[key] = connection
+        connection.timeout = connect_timeout
+        return connection
+
+    def _drop(self, key: Tuple[Any, ...]) -> None:
+        connection = getattr(self._connections, "by_key", {}).pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    def _context(self, verify: Union[bool, str]) -> ssl.SSLContext:
+        with self._contexts_lock:
+            if verify not in self._contexts:
+                if verify is False:
+                    context = ssl.create_default_context()
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                elif isinstance(verify, str) and _is_directory(verify):
+                    context = ssl.create_default_context(capath=verify)
+                else:
+                    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH)
+                self._contexts[verify] = context
+            return self._contexts[verify]
+
+    # -- the answer
+    def _response(self, request: requests.PreparedRequest, answer: http.client.HTTPResponse, content: bytes) -> requests.Response:
+        headers: CaseInsensitiveDict = CaseInsensitiveDict()
+        for name, value in answer.getheaders():
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value  # repeated headers joined, as urllib3 does
+        response = requests.Response()
+        response.status_code = answer.status
+        response.reason = answer.reason
+        response.headers = headers
+        response.encoding = get_encoding_from_headers(headers)
+        response.url = request.url  # type: ignore[assignment]
+        response.request = request
+        response.connection = self
+        try:
+            response._content = _decoded(content, headers.get("content-encoding", ""))
+        except zlib.error as error:
+            raise requests.exceptions.ContentDecodingError(f"Received response with content-encoding: {headers.get('content-encoding')}, "
+                                                           f"but failed to decode it: {error}", request=request) from error
+        response._content_consumed = True
+        response.raw = None
+        return response
+
+
+def _decoded(content: bytes, encoding: str) -> bytes:
+    for coding in reversed([c.strip().lower() for c in encoding.split(",") if c.strip()]):
+        if coding in ("gzip", "x-gzip"):
+            content = zlib.decompress(content, 16 + zlib.MAX_WBITS) if content else content
+        elif coding == "deflate":
+            try:
+                content = zlib.decompress(content)
+            except zlib.error:
+                content = zlib.decompress(content, -zlib.MAX_WBITS)  # raw deflate, which some servers send
+        elif coding != "identity":
+            raise zlib.error(f"unsupported content-encoding {coding!r}")
+    return content
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """An idle connection that is readable has been closed by the server (or holds bytes nobody asked for)."""
+    try:
+        if not hasattr(select, "poll"):  # Windows
+            return bool(select.select([sock], [], [], 0)[0])
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
+def _is_directory(path: str) -> bool:
+    import os
+
+    return os.path.isdir(path)
+
+
+def _as_requests_error(error: Exception, request: requests.PreparedRequest, connecting: bool) -> Exception:
+    if isinstance(error, ssl.SSLError):
+        return requests.exceptions.SSLError(error, request=request)
+    if isinstance(error, socket.timeout):
+        return (requests.exceptions.ConnectTimeout if connecting else requests.exceptions.ReadTimeout)(error, request=request)
+    if isinstance(error, (OSError, http.client.HTTPException)):
+        return requests.exceptions.ConnectionError(error, request=request)
+    return error
+
+
+def _body_error(error: Exception, request: requests.PreparedRequest) -> Exception:
+    if isinstance(error, socket.timeout):  # requests says so too, for a body that stops coming
+        return requests.exceptions.ConnectionError(error, request=request)
+    if isinstance(error, (OSError, http.client.HTTPException)):  # IncompleteRead: the body was cut short
+        return requests.exceptions.ChunkedEncodingError(error, request=request)
+    return error
+
+
+SHARED = KeepAliveAdapter()  # every stream's session mounts this one: a worker thread keeps one connection per host
