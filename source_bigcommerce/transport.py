@@ -16,6 +16,7 @@ urllib3 does), and no automatic retry: a failed request is retried by the CDK's 
 from __future__ import annotations
 
 import http.client
+import os
 import select
 import socket
 import ssl
@@ -78,6 +79,7 @@ class KeepAliveAdapter(BaseAdapter):
         return self._response(request, answer, content)
 
     def close(self) -> None:
+        # The calling thread's connections; another thread's close when that thread ends.
         for connection in getattr(self._connections, "by_key", {}).values():
             connection.close()
         self._connections.by_key = {}
@@ -111,7 +113,7 @@ class KeepAliveAdapter(BaseAdapter):
                     context = ssl.create_default_context()
                     context.check_hostname = False
                     context.verify_mode = ssl.CERT_NONE
-                elif isinstance(verify, str) and _is_directory(verify):
+                elif isinstance(verify, str) and os.path.isdir(verify):
                     context = ssl.create_default_context(capath=verify)
                 else:
                     context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH)
@@ -165,12 +167,6 @@ def _closed_by_peer(sock: socket.socket) -> bool:
         return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-
-
-def _is_directory(path: str) -> bool:
-    import os
-
-    return os.path.isdir(path)
 
 
 def _as_requests_error(error: Exception, request: requests.PreparedRequest, connecting: bool) -> Exception:
