@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, T
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.message import MessageRepository
-from airbyte_cdk.sources.streams.concurrent.adapters import StreamPartition
+from airbyte_cdk.sources.streams.concurrent.exceptions import ExceptionWithDisplayMessage
 from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
 from airbyte_cdk.sources.types import Record
@@ -66,9 +66,46 @@ def one_window(windows: List[Window]) -> Optional[Window]:
     return {"start": first["start"], "end": last["end"], "covers_to": last["covers_to"]}
 
 
-def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> StreamPartition:
-    cursor_field = [stream.cursor_field] if stream.cursor_field else None
-    return StreamPartition(stream, stream_slice, repository, SyncMode.full_refresh, cursor_field, {})
+class StreamSlicePartition(Partition):
+    """One slice of a stream, read by the stream. What the CDK's `StreamPartition` does, without its
+    per-record work this connector has no use for: a deep copy of the slice, two copies of each record
+    and a schema transform that is configured to do nothing (records are normalized by the stream).
+    Non-record messages the stream yields (row estimates) go to the message repository."""
+
+    def __init__(self, stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> None:
+        self._stream, self._slice, self._repository = stream, stream_slice, repository
+
+    def read(self) -> Iterable[Record]:
+        name = self._stream.name
+        try:
+            for item in self._stream.read_records(sync_mode=SyncMode.full_refresh, stream_slice=self._slice):
+                if type(item) is dict:  # what the stream yields for a record: a freshly decoded JSON object
+                    yield Record(data=item, stream_name=name, associated_slice=self._slice)  # type: ignore[arg-type]
+                elif isinstance(item, Mapping):
+                    yield Record(data=dict(item), stream_name=name, associated_slice=self._slice)  # type: ignore[arg-type]
+                else:
+                    self._repository.emit_message(item)
+        except Exception as error:  # as StreamPartition: the stream's own words for the error, where it has them
+            display_message = self._stream.get_error_display_message(error)
+            if display_message:
+                raise ExceptionWithDisplayMessage(display_message) from error
+            raise
+
+    def to_slice(self) -> Optional[Mapping[str, Any]]:
+        return self._slice
+
+    def stream_name(self) -> str:
+        return self._stream.name
+
+    # Identity: the framework keeps running partitions in a set and removes each by itself once read.
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"StreamSlicePartition({self._stream.name}, {self._slice})"
+
+
+def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> StreamSlicePartition:
+    return StreamSlicePartition(stream, stream_slice, repository)
 
 
 class WholeStreamPartitions(PartitionGenerator):
