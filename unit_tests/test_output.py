@@ -5,7 +5,10 @@ import subprocess
 import sys
 import textwrap
 
-from source_bigcommerce.run import FLUSH_AT_CHARS
+import pytest
+from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
+
+from source_bigcommerce.run import FLUSH_AT_SIZE, _line
 
 MESSAGES = 3000
 MESSAGE_CHARS = 1000
@@ -20,11 +23,11 @@ EMITTER = textwrap.dedent(f"""
     from source_bigcommerce.source import SourceBigCommerce
 
     sizes = []
-    flush = PRINT_BUFFER.flush
-    def measured_flush():
-        sizes.append(PRINT_BUFFER.buffer.tell())
-        flush()
-    PRINT_BUFFER.flush = measured_flush
+    flush = run.LineWriter.flush
+    def measured_flush(self):
+        sizes.append(len(self._pending))
+        flush(self)
+    run.LineWriter.flush = measured_flush
 
     def chatty_read(logger, config, catalog, state=None):
         for n in range({MESSAGES}):
@@ -51,8 +54,23 @@ def test_given_a_fast_sync_when_it_writes_then_stdout_is_flushed_in_bounded_chun
 
     assert done.returncode == 0, done.stderr[-2000:]
     sizes = json.loads(done.stderr.strip().splitlines()[-1])
-    assert max(sizes) < FLUSH_AT_CHARS + 2 * MESSAGE_CHARS, f"a flush held {max(sizes)} characters"
+    # a flush holds at most FLUSH_AT_SIZE bytes and the message that passed it (its "é"s are 2 bytes each)
+    assert max(sizes) < FLUSH_AT_SIZE + 2 * MESSAGE_CHARS + 200, f"a flush held {max(sizes)} bytes"
     logs = [json.loads(line)["log"]["message"] for line in done.stdout.splitlines() if '"LOG"' in line]
     ours = [m for m in logs if m[:6].isdigit()]
     assert [m[:6] for m in ours] == [f"{n:06d}" for n in range(MESSAGES)]  # every one, whole and in order
     assert all(m[6:] == "é" * MESSAGE_CHARS for m in ours)
+
+
+@pytest.mark.parametrize("data", [
+    {"id": 1, "name": "Müller 東京 🎧", "notes": None, "tags": [], "nested": {"empty": None}},
+    {"id": 123456789012345678901234567890, "name": "past 64 bits"},
+    {"id": 2, "name": "a lone surrogate: \ud800"},
+])
+def test_given_a_record_when_written_then_one_utf8_json_line_that_reads_back_to_the_record_nulls_included(data):
+    record = AirbyteRecordMessage(stream="orders", data=data, emitted_at=1700000000000)
+
+    line = _line(AirbyteMessage(type=Type.RECORD, record=record))
+
+    assert line.endswith(b"\n") and b"\n" not in line[:-1]
+    assert json.loads(line.decode("utf-8")) == {"type": "RECORD", "record": {"stream": "orders", "data": data, "emitted_at": 1700000000000}}
