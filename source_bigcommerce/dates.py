@@ -23,7 +23,7 @@ _RFC_2822 = re.compile(r"[A-Z][a-z]{2}, (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}
 _MONTHS = {name: number for number, name in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 
 
-@lru_cache(maxsize=16384)  # the same dates come back: a record's date is read by its page, its cursor and its state
+@lru_cache(maxsize=4096)  # the same dates come back: a record's date is read by its page, its cursor and its state
 def parse_date(value: str) -> datetime:
     """Parse an ISO 8601 or RFC 2822 date into an aware UTC datetime; naive values are read as UTC."""
     text = value.strip()
@@ -71,7 +71,7 @@ def normalize_date(value: Any) -> Any:
     return _normalize_text(value)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _normalize_text(value: str) -> str:
     found = _RFC_2822.fullmatch(value)
     if found is not None and found.group(8) == found.group(9) == "00" and found.group(2) in _MONTHS:
