@@ -188,3 +188,56 @@ def _body_error(error: Exception, request: requests.PreparedRequest) -> Exceptio
 
 
 SHARED = KeepAliveAdapter()  # every stream's session mounts this one: a worker thread keeps one connection per host
+
+
+# -- the session's side of a request
+#
+# Before a request reaches the adapter, requests' Session merges its settings into it: headers,
+# params, auth, cookies and hooks in `prepare_request`, proxies, stream, verify and cert in
+# `merge_environment_settings`. requests 2.34 tests each mapping it merges against a runtime Protocol,
+# which on Python 3.11 walks the Protocol's attributes every time: about 8 such tests a request. For
+# the requests the CDK makes here (a GET with headers and a query, on a session with no auth, params,
+# cookies or hooks of its own, that does not read the environment: see `environment_once`) the
+# merges reduce to joining two dicts; the request is then prepared by requests' own
+# `PreparedRequest.prepare`, so the URL, query, headers and body are requests' own.
+# Anything else goes through requests' merges unchanged.
+
+def streamline(session: requests.Session) -> None:
+    """Give `session` the lean merges, as instance attributes beside requests' methods."""
+    session.prepare_request = lambda request: _prepare(session, request)  # type: ignore[method-assign]
+    session.merge_environment_settings = (  # type: ignore[method-assign]
+        lambda url, proxies, stream, verify, cert: _environment_settings(session, url, proxies, stream, verify, cert))
+
+
+def _plain(session: requests.Session, request: requests.Request) -> bool:
+    return (session.auth is None and not session.params and not session.cookies and not any(session.hooks.values())
+            and not request.auth and not request.cookies and not any(request.hooks.values()) and not request.files
+            and isinstance(request.headers, dict) and isinstance(request.params, dict)
+            and not session.trust_env)
+
+
+def _prepare(session: requests.Session, request: requests.Request) -> requests.PreparedRequest:
+    if not _plain(session, request):
+        return requests.Session.prepare_request(session, request)
+    headers = CaseInsensitiveDict(session.headers)
+    headers.update(request.headers)
+    for name in [name for name, value in headers.items() if value is None]:
+        del headers[name]  # as requests: a header set to None on the request drops the session's
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method=request.method.upper(), url=request.url, data=request.data, json=request.json, headers=headers,
+                     params=request.params, cookies=requests.cookies.RequestsCookieJar(), hooks=requests.hooks.default_hooks())
+    return prepared
+
+
+def _environment_settings(session: requests.Session, url: str, proxies: Any, stream: Any, verify: Any, cert: Any) -> Dict[str, Any]:
+    if session.trust_env or not isinstance(proxies, (dict, type(None))) or not isinstance(session.proxies, dict):
+        return requests.Session.merge_environment_settings(session, url, proxies, stream, verify, cert)
+    if proxies is None:  # as requests' merge_setting: the session's own, as they are
+        merged_proxies = session.proxies
+    else:
+        merged = {**session.proxies, **proxies}
+        merged_proxies = {k: v for k, v in merged.items() if v is not None}
+    return {"proxies": merged_proxies,
+            "stream": session.stream if stream is None else stream,
+            "verify": session.verify if verify is None else verify,
+            "cert": session.cert if cert is None else cert}

@@ -1,5 +1,6 @@
 """The HTTP session reads the environment once (proxies, NO_PROXY, CA bundle) instead of on every request."""
 
+import pytest
 import requests
 
 from source_bigcommerce.config import BigCommerceConfig
@@ -33,3 +34,94 @@ def test_given_no_proxy_for_the_api_host_then_no_proxy_is_set(monkeypatch):
     environment_once(session, "https://api.bigcommerce.com")
 
     assert "https" not in session.proxies and session.trust_env is False
+
+
+# -- the lean merges (transport.streamline) against requests' own, on the session a stream builds
+
+def stream_session(monkeypatch, proxy=None):
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+    else:
+        monkeypatch.delenv("HTTPS_PROXY", raising=False)
+        monkeypatch.delenv("https_proxy", raising=False)
+    return BigCommerceStream(BY_NAME["brands"], BigCommerceConfig.from_mapping(CONFIG))._http_client._session
+
+
+def prepared_both_ways(session, request_factory):
+    lean = session.prepare_request(request_factory())
+    own = requests.Session.prepare_request(session, request_factory())
+    return lean, own
+
+
+def same_request(lean, own):
+    assert (lean.method, lean.url, lean.body) == (own.method, own.url, own.body)
+    assert dict(lean.headers) == dict(own.headers) and list(lean.headers) == list(own.headers)
+    assert {k: len(v) for k, v in lean.hooks.items()} == {k: len(v) for k, v in own.hooks.items()}
+
+
+URL = "https://api.bigcommerce.com/stores/abc123/v2/orders"
+
+
+@pytest.mark.parametrize("headers, params", [
+    ({"X-Auth-Token": "t0ken", "Accept": "application/json"}, {"limit": 250, "min_date_modified": "2024-01-01T00:00:00+00:00"}),
+    ({}, {}),
+    ({"User-Agent": None, "X-Auth-Token": "t"}, {"sort": "date_modified:asc", "include": "variants,images", "skip": None}),
+    ({"Accept-Encoding": "identity"}, {"id:in": [1, 2, 3], "keyword": "café & crème / 50% + ✓", "empty": ""}),
+    ({"accept": "text/plain"}, {"page": 2, "flag": True, "ratio": 0.5, "bytes": b"raw"}),
+])
+def test_given_a_get_when_prepared_the_lean_way_then_it_is_the_request_requests_prepares(monkeypatch, headers, params):
+    session = stream_session(monkeypatch)
+
+    lean, own = prepared_both_ways(session, lambda: requests.Request("GET", URL, headers=dict(headers), params=dict(params)))
+
+    same_request(lean, own)
+
+
+@pytest.mark.parametrize("url", [f"{URL}?already=1", f"{URL}#fragment", "https://API.bigcommerce.com:443/stores/abc123/v3/x y"])
+def test_given_a_url_with_a_query_fragment_or_odd_characters_then_both_ways_agree(monkeypatch, url):
+    session = stream_session(monkeypatch)
+
+    lean, own = prepared_both_ways(session, lambda: requests.Request("GET", url, params={"limit": 250}))
+
+    same_request(lean, own)
+
+
+@pytest.mark.parametrize("setup", ["session cookie", "request cookie", "auth", "session params", "hook", "post with a body"])
+def test_given_anything_beyond_headers_and_a_query_then_requests_own_merges_prepare_it(monkeypatch, setup):
+    session = stream_session(monkeypatch)
+    extra = {}
+    if setup == "session cookie":
+        session.cookies.set("__cf_bm", "abc", domain="api.bigcommerce.com")
+    elif setup == "request cookie":
+        extra["cookies"] = {"a": "b"}
+    elif setup == "auth":
+        extra["auth"] = ("user", "pass")
+    elif setup == "session params":
+        session.params = {"channel_id": 1}
+    elif setup == "hook":
+        extra["hooks"] = {"response": [lambda r, **_: r]}
+    method = "POST" if setup == "post with a body" else "GET"
+    body = {"json": {"a": 1}} if method == "POST" else {}
+
+    lean, own = prepared_both_ways(session, lambda: requests.Request(method, URL, params={"limit": 1}, **extra, **body))
+
+    same_request(lean, own)
+    if setup in ("session cookie", "request cookie"):
+        assert "Cookie" in lean.headers
+    if setup == "auth":
+        assert lean.headers["Authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize("proxy", [None, "http://proxy.internal:3128"])
+@pytest.mark.parametrize("proxies", [None, {}, {"https": "http://other:1"}, {"https": None}, {"http": "http://h:2"}])
+@pytest.mark.parametrize("stream, verify, cert", [(None, None, None), (True, False, "client.pem"), (False, "/etc/ca.pem", ("c", "k"))])
+def test_given_request_settings_when_merged_the_lean_way_then_they_are_what_requests_merges(monkeypatch, proxy, proxies, stream, verify, cert):
+    session = stream_session(monkeypatch, proxy)
+    copy = lambda value: dict(value) if isinstance(value, dict) else value
+
+    lean = session.merge_environment_settings(URL, copy(proxies), stream, verify, cert)
+    own = requests.Session.merge_environment_settings(session, URL, copy(proxies), stream, verify, cert)
+
+    assert lean == own

@@ -68,6 +68,7 @@ class BigCommerceStream(HttpStream):
         self._http_client._session.mount("https://", transport.SHARED)
         self._http_client._session.mount("http://", transport.SHARED)
         environment_once(self._http_client._session, config.api_url)
+        transport.streamline(self._http_client._session)  # requests' per-request merges, lean where they reduce to dicts
         self._http_client._session.send = self._unless_forbidden(self._http_client._session.send)
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
             self._http_client._session.send = limit.around(self._http_client._session.send)
