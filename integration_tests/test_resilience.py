@@ -270,6 +270,14 @@ def test_given_a_selected_stream_whose_scope_is_missing_when_read_then_it_fails_
     assert len(transaction_requests) <= 12, "one 403 is enough to stop asking"
     for stream in set(STREAMS) - {"transactions"}:
         assert by_key(stream, run.records[stream]) == expected[stream], stream
+    # and what was read before the sync's closing error went out whole: each other stream's last
+    # record is followed by a STATE of its own and its COMPLETE status
+    for stream in set(STREAMS) - {"transactions"}:
+        positions = [i for i, m in enumerate(run.messages) if m["type"] == "RECORD" and m["record"]["stream"] == stream]
+        after = run.messages[(positions[-1] if positions else -1) + 1:]
+        assert any(m["type"] == "STATE" and m["state"]["stream"]["stream_descriptor"]["name"] == stream for m in after), stream
+        assert any(m["type"] == "TRACE" and m["trace"].get("type") == "STREAM_STATUS" and m["trace"]["stream_status"]["status"] == "COMPLETE"
+                   and m["trace"]["stream_status"]["stream_descriptor"]["name"] == stream for m in after), stream
 
 
 @pytest.mark.parametrize(

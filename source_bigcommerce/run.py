@@ -104,9 +104,11 @@ def _launch(source: SourceBigCommerce, args: List[str]) -> None:
     with PRINT_BUFFER:  # stdout and the CDK's log handler go through it
         if parsed_args.command == "read":
             output = LineWriter()
-            for line in _read_lines(entrypoint, parsed_args):
-                output.write(line)
-            output.flush()
+            try:
+                for line in _read_lines(entrypoint, parsed_args):
+                    output.write(line)
+            finally:  # also when the sync ends in an error: what was read before it goes out first
+                output.flush()
             return
         for message in entrypoint.run(parsed_args):
             PRINT_BUFFER.write(f"{message}\n")  # one write per message: threads' lines never split
