@@ -167,8 +167,8 @@ def _read_lines(entrypoint: AirbyteEntrypoint, parsed_args: Any) -> Iterator[byt
 
 def _counted_lines(entrypoint: AirbyteEntrypoint, source_spec: Any, config: Any, catalog: Any, state: Any) -> Iterator[bytes]:
     """`AirbyteEntrypoint.read`: the secret filter, the config check, the record count each STATE
-    carries (`sourceStats.recordCount`) and the memory check, with the counts kept by stream name and namespace rather than in a descriptor object made
-    per record."""
+    carries (`sourceStats.recordCount`) and the memory check; the counts are kept by stream name and
+    namespace rather than in a descriptor object made per record."""
     entrypoint.set_up_secret_filter(config, source_spec.connectionSpecification)
     if entrypoint.source.check_config_against_spec:
         entrypoint.validate_connection(source_spec, config)
