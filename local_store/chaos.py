@@ -127,14 +127,16 @@ class Stats:
         with self.lock:
             self.in_flight -= 1
 
-    def record(self, method: str, template: str, path: str, query: Mapping[str, str], status: int, fault: Optional[str]) -> None:
+    def record(self, method: str, template: str, path: str, query: Mapping[str, str], status: int, fault: Optional[str],
+               received: Optional[float] = None) -> None:
+        """One request answered; `received` is when its request line arrived, `t` when its answer was ready."""
         with self.lock:
             self.requests += 1
             self.by_route[f"{method} {template} {status}"] += 1
             self.by_status[status] += 1
             self.rate_limited += status == 429
             self.faults += fault is not None
-            entry = {"method": method, "path": path, "query": dict(query), "status": status, "t": time.time()}
+            entry = {"method": method, "path": path, "query": dict(query), "status": status, "t": time.time(), "received": received}
             if fault:
                 entry["fault"] = fault
             self.log.append(entry)

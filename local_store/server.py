@@ -244,8 +244,8 @@ class LocalStore:
         finally:
             self._stats.end()
 
-    def record_request(self, method: str, path: str, query: Mapping[str, str], answer: "Answer") -> None:
-        self._stats.record(method, answer.template, path, query, answer.reply.status, answer.fault)
+    def record_request(self, method: str, path: str, query: Mapping[str, str], answer: "Answer", received: float) -> None:
+        self._stats.record(method, answer.template, path, query, answer.reply.status, answer.fault, received)
 
     def reset_stats(self) -> None:
         """Zero the counters and the log, and start a fresh rate-limit window (a benchmark run
@@ -438,6 +438,7 @@ class LocalStoreRequestHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _dispatch(self) -> None:
+        received = time.time()
         self._discard_request_body()
         split = urlsplit(self.path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -449,7 +450,7 @@ class LocalStoreRequestHandler(BaseHTTPRequestHandler):
         # may send its next request the moment the last byte arrives, before this thread gets here.
         with store.in_flight():
             answer = store.answer_api(self.command, split.path, query, self.headers.get("X-Auth-Token"))
-            store.record_request(self.command, split.path, query, answer)
+            store.record_request(self.command, split.path, query, answer, received)
         if answer.fault == "drop":
             self._write_dropped(answer.reply, answer.fault_detail)
         else:
