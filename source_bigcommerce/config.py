@@ -41,6 +41,7 @@ class BigCommerceConfig:
     num_workers: int = DEFAULT_WORKERS
     detect_deletes: bool = False
     newest_first_days: int = DEFAULT_NEWEST_FIRST_DAYS
+    parallel_date_slices: bool = False
 
     @property
     def start_date_in_future(self) -> bool:
@@ -95,10 +96,15 @@ class BigCommerceConfig:
         if isinstance(newest_first, bool) or not isinstance(newest_first, int) or not 0 <= newest_first <= MAX_NEWEST_FIRST_DAYS:
             problems.append(f"`newest_first_days` must be a whole number of days from 0 to {MAX_NEWEST_FIRST_DAYS}: got {newest_first!r}.")
 
+        parallel_slices = config.get("parallel_date_slices", False)
+        if not isinstance(parallel_slices, bool):
+            problems.append(f"`parallel_date_slices` must be true or false: got {parallel_slices!r}.")
+
         if problems:
             raise ConfigError(problems)
         return cls(store_hash=store_hash, access_token=token, start_date=start_date, api_url=api_url,  # type: ignore[arg-type]
-                   num_workers=workers, detect_deletes=detect_deletes, newest_first_days=newest_first)
+                   num_workers=workers, detect_deletes=detect_deletes, newest_first_days=newest_first,
+                   parallel_date_slices=parallel_slices)
 
 
 def _text(config: Mapping[str, Any], key: str) -> str:

@@ -108,3 +108,17 @@ def split_newest_first(stretches: Sequence[Interval], newest: timedelta, end: da
     recent = [(max(a, boundary), b) for a, b in stretches if b > boundary]
     older = [(a, min(b, boundary)) for a, b in stretches if a < boundary]
     return recent + older
+
+
+def split_evenly(stretches: Sequence[Interval], parts: int, shorter_than: timedelta) -> List[Interval]:
+    """Each stretch at least `shorter_than` long cut into `parts` stretches of equal length (whole
+    seconds; the last takes the rest), in date order, for parallel reads; shorter ones as they are."""
+    found: List[Interval] = []
+    for start, end in stretches:
+        if parts <= 1 or end - start < shorter_than:
+            found.append((start, end))
+            continue
+        step = timedelta(seconds=max(1, int((end - start).total_seconds()) // parts))
+        cuts = [start + step * i for i in range(parts)] + [end]
+        found.extend((a, b) for a, b in zip(cuts, cuts[1:]) if a < b)
+    return found

@@ -23,7 +23,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator impor
 from airbyte_cdk.sources.types import Record
 
 from . import id_sets
-from .coverage import Coverage, split_newest_first
+from .coverage import Coverage, split_evenly, split_newest_first
 from .cursors import DELETED_AT, SETTLING_TIME, DateStateCursor
 from .dates import ONE_SECOND, format_date, parse_date
 
@@ -33,11 +33,17 @@ from .streams.base import BigCommerceStream
 Window = Mapping[str, Any]  # {"start", "end", "covers_to"} (+ "resume", "resume_total" where an earlier sync stopped)
 
 
+# A stretch is cut into parallel slices only when it is at least this long: a short one (an incremental
+# sync's day) is a page or two, and each slice costs a request of its own.
+SLICED_FROM = timedelta(days=30)
+
+
 def sync_windows(start_date: datetime, cursor: Optional[DateStateCursor], incremental: bool, now: datetime,
-                 newest_first: Optional[timedelta] = None) -> List[Window]:
+                 newest_first: Optional[timedelta] = None, slices: int = 1) -> List[Window]:
     """The date windows a sync reads, `start <= date <= end` each, ending at the sync's start (the store's
     clock) so records changed while we read are left for the next sync: what the state does not cover
-    yet from the start date on, the newest `newest_first` first, then the older history in date order.
+    yet from the start date on, the newest `newest_first` first, then the older history in date order,
+    each older stretch of SLICED_FROM or more cut into `slices` windows of equal length (read at once).
     Windows an earlier sync stopped in come first, from the page it had reached. Empty when nothing is
     left to read (a start date or state in the future)."""
     covered = cursor.covered if incremental and cursor is not None else Coverage()
@@ -46,6 +52,10 @@ def sync_windows(start_date: datetime, cursor: Optional[DateStateCursor], increm
     stretches = claimed.gaps(start_date, now + ONE_SECOND)
     if newest_first is not None:
         stretches = split_newest_first(stretches, newest_first, now)
+        recent = [r for r in stretches if r[1] > now - newest_first]
+        stretches = recent + split_evenly(stretches[len(recent):], slices, SLICED_FROM)
+    else:
+        stretches = split_evenly(stretches, slices, SLICED_FROM)
     settled = now - SETTLING_TIME
     windows: List[Window] = [{"start": r["window_start"], "end": r["window_end"], "covers_to": r["covers_to"], "resume": r["next"],
                               "resume_total": r["total"]} for r in resumed]

@@ -59,6 +59,7 @@ class BigCommerceBudget(HttpAPIBudget):
         self._fewest_left: Optional[int] = None  # in that window
         self._lock = threading.Lock()
         self._answered = False  # the store has answered a request: its headers now pace the rest
+        self._announced: Optional[float] = None  # the quota the latest answer announced, per second
         self._first_sender: Any = None
         self._first_answer = threading.Condition(self._lock)
         super().__init__(
@@ -74,6 +75,12 @@ class BigCommerceBudget(HttpAPIBudget):
                 requests_in_flight=lambda: len(self._in_flight),
             )],
         )
+
+    def quota_per_second(self) -> Optional[float]:
+        """The store's quota as its latest answer announced it (requests per second), None before any
+        answer announced one."""
+        with self._lock:
+            return self._announced
 
     def acquire_call(self, request: Any, block: bool = True, timeout: Optional[float] = None) -> None:
         """Take one call of the window, or wait for the window's reset (at most `timeout` seconds).
@@ -132,6 +139,8 @@ class BigCommerceBudget(HttpAPIBudget):
             window_ms = header_number(response, WINDOW_MS)
             available, reset_at = self._read_answer(sent, now, response, window_ms)
             quota = header_number(response, REQUESTS_QUOTA)
+            if quota and window_ms:
+                self._announced = quota / (window_ms / 1000)
             # Under the lock: `available` counts the requests in flight now, so no call may be taken
             # between working it out and the window being told it.
             policy.update(available_calls=available, call_reset_ts=reset_at, call_limit=int(quota) if quota else None,

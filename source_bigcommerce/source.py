@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 from queue import Queue
@@ -157,6 +158,7 @@ class _Layout:
         # The platform's id of this sync (Airbyte: the job, the same for each of its attempts), per stream
         self.sync_ids = {} if catalog is None else {c.stream.name: c.sync_id for c in catalog.streams if c.sync_id is not None}
         self._now: Optional[datetime] = None
+        self._round_trip: Optional[float] = None  # seconds GET /v2/time took
         self._clock_lock = threading.Lock()
 
     @property
@@ -164,7 +166,9 @@ class _Layout:
         """The store's clock when the sync started (GET /v2/time, once per sync): every window ends there."""
         with self._clock_lock:
             if self._now is None:
+                asked = time.monotonic()
                 self._now = store_clock(self.stream(STORE_TIME))
+                self._round_trip = time.monotonic() - asked
             return self._now
 
     def stream(self, spec: Spec, reported_as: Optional[str] = None) -> BigCommerceStream:
@@ -174,9 +178,23 @@ class _Layout:
         return BigCommerceStream(spec, self.settings, api_budget=self.budget, stats=self.stats, reported_as=reported_as,
                                  in_flight=limits)
 
-    def windows(self, name: str, cursor: Any) -> List[Mapping[str, Any]]:
+    def windows(self, name: str, cursor: Any, sliced: bool = False) -> List[Mapping[str, Any]]:
         newest = timedelta(days=self.settings.newest_first_days) if self.settings.newest_first_days else None
-        return sync_windows(self.settings.start_date, cursor, self.reads_from_state(name), self.now, newest_first=newest)
+        return sync_windows(self.settings.start_date, cursor, self.reads_from_state(name), self.now, newest_first=newest,
+                            slices=self.parallel_slices() if sliced else 1)
+
+    def parallel_slices(self) -> int:
+        """How many slices a long stretch of a sorted listing is read in: one per worker when the workers
+        cannot spend the store's quota (quota per second x a round trip >= workers: each worker waits on
+        its request longer than the quota makes it wait), else one, since each slice costs a request
+        and on a quota that is the limit requests are time. The round trip is the clock's, the smallest
+        request there is, so a listing's pages take longer and the rule errs towards one slice."""
+        self.now  # the clock's answer tells the quota and the round trip
+        rate = self.budget.quota_per_second()
+        if not self.settings.parallel_date_slices or rate is None or self._round_trip is None:
+            return 1
+        workers = self.settings.num_workers
+        return workers if rate * self._round_trip >= workers else 1
 
     def everything(self, parent: Spec) -> Mapping[str, str]:
         """The slice that lists every parent: from the epoch for a date-keyset parent, else no filter."""
@@ -234,7 +252,8 @@ class _Layout:
             if isinstance(cursor, UnsortedRecordsCursor):
                 stream.on_page = cursor.page_read  # a checkpoint per page, to resume a window mid-way
             scan = self.delete_scan(spec, cursor)
-            return self.facade(stream, WholeStreamPartitions(stream, self.repository, lambda: self.windows(spec.name, cursor), scan), cursor)
+            windows = partial(self.windows, spec.name, cursor, sliced=isinstance(cursor, SortedRecordsCursor))
+            return self.facade(stream, WholeStreamPartitions(stream, self.repository, windows, scan), cursor)
         parent = BY_NAME[spec.parent]
         if spec.incremental and spec.window is None:  # synced by its parent's cursor
             # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.

@@ -28,6 +28,7 @@ BAD_CONFIGS = [
     ({"newest_first_days": -1}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
     ({"newest_first_days": True}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
     ({"newest_first_days": 15.5}, "`newest_first_days` must be a whole number of days from 0 to 3650"),
+    ({"parallel_date_slices": "yes"}, "`parallel_date_slices` must be true or false"),
 ]
 
 

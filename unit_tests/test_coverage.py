@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from source_bigcommerce.coverage import DAWN, Coverage, coverage_from_state, split_newest_first, state_of
 from source_bigcommerce.cursors import SETTLING_TIME
-from source_bigcommerce.dates import UTC, format_date
+from source_bigcommerce.dates import UTC, format_date, parse_date
 from source_bigcommerce.partitions import sync_windows
 
 
@@ -152,3 +152,19 @@ def test_given_a_resume_this_connector_did_not_write_then_its_window_is_read_fro
                                                                                        "total": "700"}):
         cursor = UnsortedRecordsCursor("subscribers", "date_modified", {"date_modified": format_date(day(1)), "resume": junk}, None, None, day(0))
         assert cursor.resumed_from == [], junk
+
+
+def test_given_slices_then_each_long_older_stretch_is_cut_into_equal_windows_joined_end_to_start_and_short_ones_are_not():
+    now = day(400)
+    windows = sync_windows(day(0), None, False, now, newest_first=timedelta(days=15), slices=4)
+
+    assert (windows[0]["start"], windows[0]["end"]) == (format_date(now - timedelta(days=15)), format_date(now))  # the newest days: one window
+    history = windows[1:]
+    assert len(history) == 4 and history[0]["start"] == format_date(day(0))
+    for earlier, later in zip(history, history[1:]):
+        assert parse_date(later["start"]) == parse_date(earlier["end"]) + timedelta(seconds=1)
+        assert earlier["covers_to"] == later["start"]
+    assert parse_date(history[-1]["end"]) == now - timedelta(days=15, seconds=1)
+    # an incremental sync's short stretch stays one window
+    short = sync_windows(day(0), _Cursor(Coverage([(DAWN, day(390))])), True, now, newest_first=None, slices=4)
+    assert len(short) == 1

@@ -299,3 +299,14 @@ def test_given_a_request_that_died_by_exception_when_its_thread_sends_again_then
     assert try_acquire(budget, dead)  # its send raised (a dropped connection): no update_from_response
     assert try_acquire(budget, request(3))  # the thread's next request: the dead one is over
     assert len(budget._in_flight) == 1, "a request that ended in an exception must not stay in flight"
+
+
+def test_given_answers_then_the_quota_per_second_is_what_the_latest_announced_and_none_before_any(clock):
+    budget = BigCommerceBudget()
+    assert budget.quota_per_second() is None
+    budget.acquire_call(request(1))
+    budget.update_from_response(request(1), response(left=149, reset_ms=29000, window_ms=30000, quota=150))
+    assert budget.quota_per_second() == 5.0
+    budget.acquire_call(request(2))
+    budget.update_from_response(request(2), response(left=449, reset_ms=29000, window_ms=30000, quota=450))  # the plan changed
+    assert budget.quota_per_second() == 15.0

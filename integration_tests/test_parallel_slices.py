@@ -1,0 +1,78 @@
+"""Parallel date slices (`parallel_date_slices`): where the store's quota is not the limit, a sorted date
+listing reads a long stretch as one slice per worker, all at once, with every record and every
+checkpoint exact; where the quota is the limit, one window as before."""
+
+from datetime import timedelta
+
+from local_store import LocalStore
+from source_bigcommerce.dates import parse_date
+
+from .connector import STREAMS, catalog_for, config_for, run_connector
+from .expectations import by_key, expected_records
+from .test_newest_first import newest_days
+from .test_sync import CURSORS, assert_state_never_ahead_of_emitted
+
+START = "2015-01-01T00:00:00+00:00"
+
+
+def first_pages(store, path: str = "/v2/orders", low: str = "min_date_modified"):
+    """(min, max) of every window the listing asked for, oldest first."""
+    high = low.replace("min", "max")
+    windows = {(parse_date(e["query"][low]), parse_date(e["query"][high])) for e in store.request_log()
+               if e["path"].endswith(path) and low in e["query"] and high in e["query"]}
+    starts = {}
+    for start, end in windows:  # a keyset's later pages start later within the same window: keep its first
+        starts[end] = min(start, starts.get(end, start))
+    return sorted((start, end) for end, start in starts.items())
+
+
+def test_given_a_quota_the_workers_cannot_spend_then_the_history_is_read_in_one_slice_per_worker_at_once_and_every_record_and_checkpoint_is_exact():
+    with LocalStore(seed=3, scale=0.5, latency_ms=30) as store:
+        days = newest_days(store)
+        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, num_workers=4,
+                                               parallel_date_slices=True), catalog_for())
+
+        assert run.exit_code == 0
+        expected = expected_records(store, start_date="2015-01-01")
+        for stream in STREAMS:
+            assert by_key(stream, run.records[stream]) == expected[stream], stream
+        assert assert_state_never_ahead_of_emitted(run, expected) > 0, "no checkpoint ever held a stretch read ahead of the history"
+        for stream in CURSORS:
+            final = run.stream_state(stream)
+            assert "done" not in final and parse_date(final[CURSORS[stream]]) >= store.now() - timedelta(minutes=10), f"{stream}: {final}"
+
+        # Each listing: its newest days, then the history in four slices joined end to start, from the start
+        # date (read again alone: the order children's listings of the orders are not sliced).
+        store.reset_stats()
+        assert run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, num_workers=4,
+                                                parallel_date_slices=True), catalog_for(["orders", "products"])).exit_code == 0
+        for path, low in (("/v2/orders", "min_date_modified"), ("/v3/catalog/products", "date_modified:min")):
+            windows = first_pages(store, path, low)
+            clock = windows[-1][1]
+            history = [w for w in windows if w[1] < clock - timedelta(days=days)]
+            assert len(history) == 4, (path, windows)
+            assert history[0][0] == parse_date(START), path
+            assert all(b[0] == a[1] + timedelta(seconds=1) for a, b in zip(history, history[1:])), (path, history)
+            assert history[-1][1] == clock - timedelta(days=days, seconds=1), path
+        assert store.stats()["peak_concurrency"] >= 3, "the slices were read one after another"
+
+
+def test_given_a_quota_that_is_the_limit_then_the_history_is_one_window():
+    with LocalStore(seed=3, scale=0.1, quota=30, quota_window_ms=2000) as store:
+        days = newest_days(store)
+        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, num_workers=4,
+                                               parallel_date_slices=True), catalog_for(["orders"]))
+
+        assert run.exit_code == 0
+        assert by_key("orders", run.records["orders"]) == expected_records(store, start_date="2015-01-01")["orders"]
+        windows = first_pages(store)
+        assert len(windows) == 2 and windows[0][0] == parse_date(START), windows  # the history, then the newest days
+
+
+def test_given_slices_off_by_default_then_the_history_is_one_window(store):
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=newest_days(store)),
+                        catalog_for(["orders"]))
+
+    assert run.exit_code == 0
+    windows = first_pages(store)
+    assert len(windows) == 2 and windows[0][0] == parse_date(START), windows
