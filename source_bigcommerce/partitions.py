@@ -62,10 +62,7 @@ def sync_windows(start_date: datetime, cursor: Optional[DateStateCursor], increm
     for start, until in stretches:  # [start, until): asked for as start <= date <= until less a second (dates are whole seconds)
         end = min(until - ONE_SECOND, now)
         if start <= end:
-            window = {"start": format_date(start), "end": format_date(end), "covers_to": format_date(min(until, settled))}
-            if newest_first is not None and until > now - newest_first:
-                window["newest"] = True  # its requests go first while they wait for the quota (rate_limit.SENDING)
-            windows.append(window)
+            windows.append({"start": format_date(start), "end": format_date(end), "covers_to": format_date(min(until, settled))})
     return windows
 
 
@@ -197,7 +194,7 @@ class ParentListing:
             yield window, self._parents(window)
 
     def _parents(self, window: Window) -> Iterator[Mapping[str, Any]]:
-        listing: Mapping[str, Any] = {k: v for k, v in window.items() if k in ("start", "end", "newest")}
+        listing: Mapping[str, Any] = {k: v for k, v in window.items() if k in ("start", "end")}
         if window.get("parents_after") is not None:  # an id listing resumed after the last parent done
             listing = {"resume": self.parent.paginator(None).after(window["parents_after"])}
         for record in self.parent.read_records(sync_mode=SyncMode.full_refresh, stream_slice=listing or None):
@@ -213,8 +210,6 @@ def parent_slice(child: BigCommerceStream, parent: Mapping[str, Any], window: Op
     found = {"parent_id": parent["id"], "parent": {field: parent.get(source) for field, source in child.spec.parent_fields.items()}}
     if window and "covers_to" in window:
         found["parents_from"] = window["start"]  # which window's parent this is, for the cursor
-    if window and window.get("newest"):
-        found["newest"] = True
     return found
 
 

@@ -31,8 +31,6 @@ LOST_AFTER = datetime.timedelta(minutes=5)
 # Before the store's first answer only one request goes; the others wait for it, at most this long
 # (should it die unanswered, they go anyway).
 FIRST_ANSWER_WAIT = datetime.timedelta(seconds=30)
-# While a request for the newest days waits for the quota window, the others check again this often.
-NEWEST_GO_FIRST = datetime.timedelta(milliseconds=20)
 LARGEST_HEADER_NUMBER = 1e9  # a day is 8.64e7 ms; anything past this is garbage
 
 
@@ -62,7 +60,6 @@ class BigCommerceBudget(HttpAPIBudget):
         self._lock = threading.Lock()
         self._answered = False  # the store has answered a request: its headers now pace the rest
         self._announced: Optional[float] = None  # the quota the latest answer announced, per second
-        self._newest_waiting = 0  # requests for the newest days waiting for the window to reset
         self._first_sender: Any = None
         self._first_answer = threading.Condition(self._lock)
         super().__init__(
@@ -90,53 +87,30 @@ class BigCommerceBudget(HttpAPIBudget):
 
         Taking the call and counting the request in flight happen under one lock, which every answer's
         update takes too: an answer sets the window's count from the requests in flight, so an update
-        between the two would forget a call just taken and let one request too many go.
-
-        A request for the newest days (newest first; the stream marks it in SENDING) that finds the
-        window spent is counted as waiting, and while one waits the others do not take a call: when the
-        window resets, the newest days' requests go first."""
+        between the two would forget a call just taken and let one request too many go."""
         sender = self._sender(request)
         policy = self.get_matching_policy(request)
         deadline = None if timeout is None else time.monotonic() + timeout
-        newest = getattr(SENDING, "newest", False)
-        told = queued = False
-        try:
-            while True:
-                spent = False
-                with self._lock:
-                    self._in_flight.pop(sender, None)  # this thread's last request is over
-                    self._wait_for_first_answer(sender, block)
-                    if not newest and self._newest_waiting:
-                        # A request for the newest days waits for this window's reset: it goes first.
-                        if not block:
-                            raise CallRateLimitHit(error="requests for the newest days go first", item=None, weight=1, rate="",
-                                                   time_to_wait=NEWEST_GO_FIRST)
-                        wait = NEWEST_GO_FIRST
-                    else:
-                        try:
-                            if policy is not None:
-                                policy.try_acquire(request, weight=1)
-                            self._in_flight[sender] = datetime.datetime.now()
-                            return
-                        except CallRateLimitHit as hit:
-                            if not block or (deadline is not None and time.monotonic() >= deadline):
-                                raise
-                            wait, spent = max(datetime.timedelta(0), hit.time_to_wait), True
-                            if newest and not queued:
-                                self._newest_waiting, queued = self._newest_waiting + 1, True
-                if spent and not told and self.on_wait is not None:  # say so before waiting: "rate limited", not "stuck"
-                    self.on_wait(getattr(SENDING, "stream", None), wait)
-                    told = True
-                if deadline is not None:
-                    if time.monotonic() >= deadline:
-                        raise CallRateLimitHit(error="requests for the newest days go first", item=None, weight=1, rate="",
-                                               time_to_wait=NEWEST_GO_FIRST)
-                    wait = min(wait, datetime.timedelta(seconds=max(0.0, deadline - time.monotonic())))
-                time.sleep(wait.total_seconds())
-        finally:
-            if queued:
-                with self._lock:
-                    self._newest_waiting -= 1
+        told = False
+        while True:
+            with self._lock:
+                self._in_flight.pop(sender, None)  # this thread's last request is over
+                self._wait_for_first_answer(sender, block)
+                try:
+                    if policy is not None:
+                        policy.try_acquire(request, weight=1)
+                    self._in_flight[sender] = datetime.datetime.now()
+                    return
+                except CallRateLimitHit as spent:
+                    if not block or (deadline is not None and time.monotonic() >= deadline):
+                        raise
+                    wait = max(datetime.timedelta(0), spent.time_to_wait)
+            if not told and self.on_wait is not None:  # say so before waiting: "rate limited", not "stuck"
+                self.on_wait(getattr(SENDING, "stream", None), wait)
+                told = True
+            if deadline is not None:
+                wait = min(wait, datetime.timedelta(seconds=max(0.0, deadline - time.monotonic())))
+            time.sleep(wait.total_seconds())
 
     def _wait_for_first_answer(self, sender: Any, block: bool) -> None:
         """Until the store has answered once, one request at a time: the quota is unknown, and every

@@ -56,7 +56,7 @@ def test_given_a_first_sync_then_two_windows_the_newest_first_and_only_the_newes
     windows = sync_windows(day(0), _Cursor(Coverage()), True, now, newest_first=timedelta(days=15))
 
     assert windows == [
-        {"start": format_date(day(85)), "end": format_date(now), "covers_to": format_date(now - SETTLING_TIME), "newest": True},
+        {"start": format_date(day(85)), "end": format_date(now), "covers_to": format_date(now - SETTLING_TIME)},
         {"start": format_date(day(0)), "end": format_date(day(85) - timedelta(seconds=1)), "covers_to": format_date(day(85))},
     ]
 

@@ -310,26 +310,3 @@ def test_given_answers_then_the_quota_per_second_is_what_the_latest_announced_an
     budget.acquire_call(request(2))
     budget.update_from_response(request(2), response(left=449, reset_ms=29000, window_ms=30000, quota=450))  # the plan changed
     assert budget.quota_per_second() == 15.0
-
-
-def test_given_a_request_for_the_newest_days_waiting_for_the_reset_then_it_takes_the_next_window_before_the_others(clock):
-    import threading
-
-    budget = Budget()
-    answered_once(budget, left=1, reset_ms=300, window_ms=2000)
-    assert try_acquire(budget, request(1))  # the window's last call
-    assert not try_acquire(budget, request(2))
-
-    def newest_days_request():
-        rate_limit.SENDING.newest = True  # as the stream marks a request for the newest days' window
-        budget.acquire_call(request(3))
-
-    waiting = threading.Thread(target=newest_days_request)
-    waiting.start()
-    waiting.join(0.1)
-    assert waiting.is_alive(), "the newest days' request waits for the reset"
-    clock.advance(0.5)  # the window has reset, the newest days' request still sleeps
-    assert not try_acquire(budget, request(4)), "another stream's request would take the call first"
-    waiting.join(5)
-    assert not waiting.is_alive(), "the newest days' request went once the window reset"
-    assert try_acquire(budget, request(4)), "and then the others go"

@@ -28,7 +28,7 @@ from ..config import BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_body
 from ..pagination import PAGE_LIMIT, OutOfOrderError, Page
-from ..rate_limit import SENDING, InFlightLimit, sending_for
+from ..rate_limit import InFlightLimit, sending_for
 from ..stats import SyncStats
 from .declaration import PageNumbers, Spec
 
@@ -144,9 +144,6 @@ class BigCommerceStream(HttpStream):
 
     def request_params(self, stream_state: Any = None, stream_slice: Optional[Mapping[str, Any]] = None,
                        next_page_token: Optional[Mapping[str, Any]] = None) -> MutableMapping[str, Any]:
-        # The CDK asks for each request's parameters in the thread that then sends it: tell the budget
-        # whether the request is for the newest days (they go first while requests wait for the quota).
-        SENDING.newest = bool(stream_slice and stream_slice.get("newest"))
         if next_page_token:
             return dict(next_page_token)
         if stream_slice and stream_slice.get("resume"):
