@@ -41,7 +41,9 @@ def assert_first_sync_exact(run, store) -> None:
 
 def test_given_a_long_range_when_synced_then_the_newest_days_are_a_window_of_their_own_and_every_checkpoint_is_exact(store):
     days = newest_days(store)
-    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days), catalog_for())
+    # Parallel slices off: the history is then one window (test_parallel_slices checks it sliced).
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, parallel_date_slices=False),
+                        catalog_for())
 
     assert_first_sync_exact(run, store)
     # Every date listing asked for its newest days (from the clock less `days`) in a window of their own.
@@ -60,7 +62,8 @@ def test_given_a_long_range_when_synced_then_the_newest_days_are_a_window_of_the
 
 
 def test_given_newest_first_off_when_synced_then_one_window_from_the_start_date(store):
-    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=0), catalog_for(["orders"]))
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=0, parallel_date_slices=False),
+                        catalog_for(["orders"]))
 
     assert run.exit_code == 0
     windows = {(e["query"]["min_date_modified"], e["query"]["max_date_modified"]) for e in store.request_log()

@@ -1,6 +1,6 @@
-"""Parallel date slices (`parallel_date_slices`): where the store's quota is not the limit, a sorted date
-listing reads a long stretch as one slice per worker, all at once, with every record and every
-checkpoint exact; where the quota is the limit, one window as before."""
+"""Parallel date slices (`parallel_date_slices`, on by default): where the store's quota is not the limit,
+a sorted date listing reads a long stretch as one slice per worker, all at once, with every record and
+every checkpoint exact; where the quota is the limit, or with the option false, one window."""
 
 from datetime import timedelta
 
@@ -41,10 +41,11 @@ def most_at_once(store, path, low, windows) -> int:
 def test_given_a_quota_the_workers_cannot_spend_then_the_history_is_read_in_one_slice_per_worker_at_once_and_every_record_and_checkpoint_is_exact():
     with LocalStore(seed=3, scale=0.5, latency_ms=30) as store:
         days = newest_days(store)
-        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, num_workers=4,
-                                               parallel_date_slices=True), catalog_for())
+        run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=days, num_workers=4),
+                            catalog_for())
 
         assert_first_sync_exact(run, store)
+        assert len(first_pages(store)) > 2, "the orders' history was read in one window"
 
     # Each listing read alone, at 200 ms a request: its newest days, then the history in four slices
     # joined end to start from the start date, the slices' requests answered side by side.
@@ -75,9 +76,9 @@ def test_given_a_quota_that_is_the_limit_then_the_history_is_one_window():
         assert len(windows) == 2 and windows[0][0] == parse_date(START), windows  # the history, then the newest days
 
 
-def test_given_slices_off_by_default_then_the_history_is_one_window(store):
-    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=newest_days(store)),
-                        catalog_for(["orders"]))
+def test_given_slices_turned_off_then_the_history_is_one_window(store):
+    run = run_connector("read", config_for(store.base_url, start_date="2015-01-01", newest_first_days=newest_days(store),
+                                           parallel_date_slices=False), catalog_for(["orders"]))
 
     assert run.exit_code == 0
     windows = first_pages(store)

@@ -41,7 +41,7 @@ class BigCommerceConfig:
     num_workers: int = DEFAULT_WORKERS
     detect_deletes: bool = False
     newest_first_days: int = DEFAULT_NEWEST_FIRST_DAYS
-    parallel_date_slices: bool = False
+    parallel_date_slices: bool = True
 
     @property
     def start_date_in_future(self) -> bool:
@@ -96,7 +96,7 @@ class BigCommerceConfig:
         if isinstance(newest_first, bool) or not isinstance(newest_first, int) or not 0 <= newest_first <= MAX_NEWEST_FIRST_DAYS:
             problems.append(f"`newest_first_days` must be a whole number of days from 0 to {MAX_NEWEST_FIRST_DAYS}: got {newest_first!r}.")
 
-        parallel_slices = config.get("parallel_date_slices", False)
+        parallel_slices = config.get("parallel_date_slices", True)
         if not isinstance(parallel_slices, bool):
             problems.append(f"`parallel_date_slices` must be true or false: got {parallel_slices!r}.")
 
