@@ -153,15 +153,32 @@ class SortedRecordsCursor(DateStateCursor):
         self._checkpoint_every = checkpoint_every
         self._observed = 0
 
-    def observe(self, record: Record) -> None:
-        if record.data.get(DELETED_AT) or not record.associated_slice or "covers_to" not in record.associated_slice:
+    def observe(self, record: Any) -> None:
+        """A record, or a page of them (partitions.RecordPage), already queued for the main thread."""
+        window = record.associated_slice
+        if not window or "covers_to" not in window:
             return  # a tombstone is dated by the scan, not by a window
+        records = getattr(record, "records", None)
+        if records is None:
+            records = (record.data,)
+        field, latest, count = self.cursor_field, None, 0
+        ids = [] if self._emitted_ids is not None else None
+        for data in records:
+            if data.get(DELETED_AT):
+                continue
+            if ids is not None and isinstance(data.get("id"), int):
+                ids.append(data["id"])
+            moment = optional_date(data.get(field))
+            if moment is not None and (latest is None or moment > latest):
+                latest = moment
+            count += 1
         with self._lock:
-            if self._emitted_ids is not None and isinstance(record.data.get("id"), int):
-                self._emitted_ids.append(record.data["id"])
-            self._reach(record.associated_slice, optional_date(record.data.get(self.cursor_field)))
-            self._observed += 1
-            if self._observed % self._checkpoint_every == 0:
+            if ids and self._emitted_ids is not None:
+                self._emitted_ids.extend(ids)
+            self._reach(window, latest)
+            before = self._observed
+            self._observed += count
+            if self._observed // self._checkpoint_every > before // self._checkpoint_every:
                 self._emit()
 
     def close_partition(self, partition: Partition) -> None:

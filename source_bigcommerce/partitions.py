@@ -28,7 +28,7 @@ from .cursors import DELETED_AT, SETTLING_TIME, DateStateCursor
 from .dates import ONE_SECOND, format_date, parse_date
 
 PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
-from .streams.base import BigCommerceStream
+from .streams.base import Batch, BigCommerceStream
 
 Window = Mapping[str, Any]  # {"start", "end", "covers_to"} (+ "resume", "resume_total" where an earlier sync stopped)
 
@@ -76,23 +76,39 @@ def one_window(windows: List[Window]) -> Optional[Window]:
     return {"start": first["start"], "end": last["end"], "covers_to": last["covers_to"]}
 
 
+class RecordPage:
+    """The records of one page (or of one parent's embedded children), as one item of the queue between
+    the workers and the main thread: what the CDK's `Record` is for one record. A page crosses the
+    queue, is observed by the cursor and is written out at once, where a record at a time pays the
+    queue's locks, a cursor observation and a protocol message per record. Only this connector's
+    cursors and main-thread loop (`source.PagedConcurrentSource`) take one."""
+
+    __slots__ = ("stream_name", "records", "associated_slice")
+
+    def __init__(self, stream_name: str, records: List[dict], associated_slice: Optional[Mapping[str, Any]]) -> None:
+        self.stream_name, self.records, self.associated_slice = stream_name, records, associated_slice
+
+    def __repr__(self) -> str:
+        return f"RecordPage({self.stream_name}, {len(self.records)} records)"
+
+
 class StreamSlicePartition(Partition):
     """One slice of a stream, read by the stream. What the CDK's `StreamPartition` does, without its
     per-record work this connector has no use for: a deep copy of the slice, two copies of each record
     and a schema transform that is configured to do nothing (records are normalized by the stream).
-    Non-record messages the stream yields (row estimates) go to the message repository."""
+    A page's records go out as one RecordPage; non-record messages the stream yields (row estimates)
+    go to the message repository."""
 
     def __init__(self, stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> None:
         self._stream, self._slice, self._repository = stream, stream_slice, repository
 
-    def read(self) -> Iterable[Record]:
+    def read(self) -> Iterable[Any]:
         name = self._stream.name
         try:
-            for item in self._stream.read_records(sync_mode=SyncMode.full_refresh, stream_slice=self._slice):
-                if type(item) is dict:  # what the stream yields for a record: a freshly decoded JSON object
-                    yield Record(data=item, stream_name=name, associated_slice=self._slice)  # type: ignore[arg-type]
-                elif isinstance(item, Mapping):
-                    yield Record(data=dict(item), stream_name=name, associated_slice=self._slice)  # type: ignore[arg-type]
+            for item in self._stream.read_batches(sync_mode=SyncMode.full_refresh, stream_slice=self._slice):
+                if type(item) is Batch:
+                    if item:
+                        yield RecordPage(name, as_dicts(item), self._slice)
                 else:
                     self._repository.emit_message(item)
         except Exception as error:  # as StreamPartition: the stream's own words for the error, where it has them
@@ -112,6 +128,11 @@ class StreamSlicePartition(Partition):
 
     def __repr__(self) -> str:
         return f"StreamSlicePartition({self._stream.name}, {self._slice})"
+
+
+def as_dicts(records: List[Any]) -> List[dict]:
+    """The records as dicts (what a stream's transform returns, unless a declaration's own returns another mapping)."""
+    return records if all(type(record) is dict for record in records) else [r if type(r) is dict else dict(r) for r in records]
 
 
 def _partition(stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> StreamSlicePartition:
@@ -282,9 +303,13 @@ class EmbeddedPartition(Partition):
                                           if isinstance(r, Mapping))
             else:
                 self._stream.stats.emitted(spec.name, len(children))
-                records = (self._stream.transform(child, stream_slice) for child in children)
+                records = [self._stream.transform(child, stream_slice) for child in children]
+            if isinstance(records, list):
+                if records:
+                    yield RecordPage(spec.name, as_dicts(records), None)
+                continue
             for record in records:
-                yield Record(data=record, stream_name=spec.name, associated_slice=None)
+                yield Record(data=record if type(record) is dict else dict(record), stream_name=spec.name, associated_slice=None)
 
     def to_slice(self) -> Optional[Mapping[str, Any]]:
         found = {"parent_id": self._key, "parents": len(self._parents)}

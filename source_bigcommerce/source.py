@@ -26,6 +26,9 @@ from airbyte_cdk.sources.streams.concurrent.adapters import StreamFacade
 from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField, FinalStateCursor
 from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
 from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
+from airbyte_cdk.sources.types import Record
+from airbyte_cdk.sources.utils.record_helper import stream_data_to_airbyte_message
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.sources.utils.slice_logger import DebugSliceLogger
 from airbyte_cdk.models import (AirbyteStreamStatus, AirbyteStreamStatusReason, AirbyteStreamStatusReasonType,
                                 AirbyteStreamStatusTraceMessage, AirbyteTraceMessage, FailureType, StreamDescriptor, TraceType)
@@ -36,14 +39,15 @@ from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import FullRefreshCursor, OwnDatePerParentCursor, ParentCursor, ParentIdCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
-from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, WholeStreamPartitions, one_window,
-                         sync_windows)
+from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, RecordPage, WholeStreamPartitions,
+                         one_window, sync_windows)
 from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
 LOGGER = logging.getLogger("airbyte")
-QUEUE_SIZE = 100  # records waiting for the main thread: bounds memory whatever the store size
+# Items waiting for the main thread (a page of records is one): bounds memory whatever the store size.
+QUEUE_SIZE = 8
 PENDING_PARTITIONS_PER_WORKER = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
 
@@ -77,6 +81,30 @@ LOGGER.addFilter(_PendingPartitionsNotice())
 LOGGER.addFilter(_NoTracebackForConfigErrors())
 
 
+class PagedConcurrentSource(ConcurrentSource):
+    """The CDK's concurrent source, whose main thread passes records on as they came off the queue (a
+    `Record`, or a page's `RecordPage`) instead of making a protocol message of each: the output
+    writes them itself (run.py), and `SourceBigCommerce.read` makes the messages for other callers.
+    What the CDK's `ConcurrentReadProcessor.on_record` does besides stays: the stream's RUNNING
+    status before its first record, its record count (the "Read N records" log line), and the
+    messages queued meanwhile. Every other queue item goes to the CDK's own handling."""
+
+    def _handle_item(self, queue_item: Any, concurrent_stream_processor: Any) -> Iterator[Any]:
+        kind = type(queue_item)
+        if kind is not RecordPage and kind is not Record:
+            yield from super()._handle_item(queue_item, concurrent_stream_processor)
+            return
+        name = queue_item.stream_name
+        counter = concurrent_stream_processor._record_counter
+        if counter[name] == 0:
+            stream = concurrent_stream_processor._stream_name_to_instance[name]
+            self._logger.info(f"Marking stream {name} as RUNNING")
+            yield stream_status_as_airbyte_message(stream.as_airbyte_stream(), AirbyteStreamStatus.RUNNING)
+        counter[name] += len(queue_item.records) if kind is RecordPage else 1
+        yield queue_item
+        yield from self._message_repository.consume_queue()
+
+
 class SourceBigCommerce(ConcurrentSourceAdapter):
     def __init__(self, catalog: Optional[ConfiguredAirbyteCatalog] = None, config: Optional[Mapping[str, Any]] = None,
                  state: Optional[List[AirbyteStateMessage]] = None) -> None:
@@ -90,7 +118,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         # the requests on the wire are capped at `num_workers` by `InFlightLimit`, whatever the threads.
         self._workers = workers
         generators = len(catalog.streams) if catalog is not None else len(CATALOGUE)
-        super().__init__(ConcurrentSource(
+        super().__init__(PagedConcurrentSource(
             threadpool=ThreadPoolManager(ThreadPoolExecutor(max_workers=workers + generators, thread_name_prefix="workerpool"), LOGGER,
                                          # Generators wait while this many tasks are pending. The generators are tasks
                                          # too, so each counts once: fewer, and they would all wait on each other.
@@ -107,11 +135,26 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
 
     def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
              state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
+        """The sync as protocol messages (what the CDK's entrypoint and test harnesses read)."""
+        for item in self.read_items(logger, config, catalog, state):
+            kind = type(item)
+            if kind is RecordPage:
+                for data in item.records:
+                    yield stream_data_to_airbyte_message(item.stream_name, data)
+            elif kind is Record:
+                yield stream_data_to_airbyte_message(item.stream_name, item.data)
+            else:
+                yield item
+
+    def read_items(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+                   state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[Any]:
+        """The sync as it leaves the main thread: protocol messages, and the records as `Record`s and
+        `RecordPage`s, in the order they are to be written (run.py writes each record itself)."""
         # Built without them (as test harnesses do), the source takes catalog and state from the read itself.
         self._catalog = self._catalog or catalog
         self._state = self._state if self._state is not None else state
         try:
-            yield from super().read(logger, config, catalog, state)
+            yield from ConcurrentSourceAdapter.read(self, logger, config, catalog, state)
         finally:  # also when a stream failed: say what each stream cost
             for stream in sorted(self._stats.streams):
                 yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=self._stats.streams[stream].line(stream)))

@@ -34,7 +34,7 @@ EMITTER = textwrap.dedent(f"""
             yield AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=f"{{n:06d}}" + "é" * {MESSAGE_CHARS}))
 
     source = SourceBigCommerce()
-    source.read = chatty_read
+    source.read_items = chatty_read
     run._launch(source, sys.argv[1:])
     sys.stderr.write(json.dumps(sizes))
 """)

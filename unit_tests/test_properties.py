@@ -11,6 +11,7 @@ from local_store.data import StoreData
 from source_bigcommerce.config import BigCommerceConfig, ConfigError
 from source_bigcommerce.dates import parse_date
 from source_bigcommerce.streams import CATALOGUE, BigCommerceStream
+from source_bigcommerce.streams.base import Batch
 
 FIELDS = ("store_hash", "access_token", "start_date", "api_url", "num_workers")
 JSON_VALUES = st.recursive(
@@ -98,7 +99,7 @@ def test_odd_but_valid_bodies_are_read_without_an_unhandled_exception(data):
     response.request = requests.Request("GET", stream.url_base + stream.path(stream_slice=stream_slice),
                                         params=stream.request_params(stream_slice=stream_slice)).prepare()
 
-    out = [r for r in stream.parse_response(response, stream_slice=stream_slice) if isinstance(r, dict)]
+    out = [r for page in stream.parse_response(response, stream_slice=stream_slice) if isinstance(page, Batch) for r in page]
 
     assert [[r.get(k) for k in keys] for r in out] == [[original.get(k) for k in keys] for original, _ in pairs]
     assert stream.next_page_token(response) is None

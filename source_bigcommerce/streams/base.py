@@ -39,6 +39,12 @@ SHIFT_PASSES = 5  # reads of a page-number listing whose record count keeps chan
 LOGGER = logging.getLogger("airbyte")
 
 
+class Batch(list):
+    """A page's records, normalized, as one item: `read_batches` hands a partition a page at once, so
+    the page crosses to the main thread as one queue item (see partitions.RecordPage) rather than a
+    record at a time. What else the stream yields (row estimates) is not a Batch."""
+
+
 class _ForbiddenMeanwhile(Exception):
     """Another partition of the stream got a 403 while this one waited for its turn to send."""
 
@@ -157,6 +163,17 @@ class BigCommerceStream(HttpStream):
         return decode_v2(self.name, body) if self.spec.api_version == "v2" else decode_v3(self.name, body)
 
     def read_records(self, *args: Any, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterable[Mapping[str, Any]]:
+        """The records one by one (and the row estimates), for the readers that take them so: parent
+        listings, the store's clock, the delete scan, the fallback reads."""
+        for item in self.read_batches(*args, stream_slice=stream_slice, **kwargs):
+            if type(item) is Batch:
+                yield from _handed_out(item)
+            else:
+                yield item
+
+    def read_batches(self, *args: Any, stream_slice: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Iterable[Any]:
+        """A Batch per page read (and the row estimates). The page's checkpoint (`on_page`) runs when
+        the reader asks for what follows the page, so after whatever the reader did with the page."""
         if self.forbidden:  # one 403 is enough: don't spend a request per parent finding out again
             return iter(())
         if isinstance(self.spec.paging, PageNumbers):
@@ -197,17 +214,22 @@ class BigCommerceStream(HttpStream):
             self._pass.totals = [stream_slice.get("resume_total")] if resumed else []  # type: ignore[union-attr]
             if attempt > 1 and stream_slice and stream_slice.get("resume"):
                 stream_slice = {k: v for k, v in stream_slice.items() if k not in ("resume", "resume_total")}
-            for record in super().read_records(*args, stream_slice=stream_slice, **kwargs):
-                if isinstance(record, Mapping):
-                    digest = hash(self._key(record))
-                    if before is not None and _holds(before, digest):
-                        if self.reported_as == self.name:
-                            self.stats.emitted(self.name, -1)  # counted by parse_response, not emitted again
-                        continue
-                    emitted.append(digest)
+            for item in super().read_records(*args, stream_slice=stream_slice, **kwargs):
+                if type(item) is Batch:
+                    kept = Batch()
+                    for record in item:
+                        digest = hash(self._key(record))
+                        if before is not None and _holds(before, digest):
+                            if self.reported_as == self.name:
+                                self.stats.emitted(self.name, -1)  # counted by parse_response, not emitted again
+                            continue
+                        emitted.append(digest)
+                        kept.append(record)
+                    item.clear()
+                    item = kept
                 elif attempt > 1:
                     continue  # the progress estimate, already given
-                yield record
+                yield item
             totals, self._pass.totals = self._pass.totals, None
             if len(totals) < 2 or None in totals or totals[0] == totals[-1]:
                 return
@@ -225,15 +247,18 @@ class BigCommerceStream(HttpStream):
         """The state follows the last record out, so records must leave in cursor order: a record dated
         before one already emitted fails the stream rather than let the state skip what lies between."""
         latest = None
-        for record in records:
-            if isinstance(record, Mapping) and record.get(self.spec.cursor):
-                moment = parse_date(record[self.spec.cursor])
-                if latest is not None and moment < latest:
-                    raise OutOfOrderError(f"Stream '{self.name}': BigCommerce sent a record dated {format_date(moment)} after one dated "
-                                          f"{format_date(latest)}, although it was asked for {self.spec.cursor} order; stopping so the "
-                                          "state does not move past records not read yet.")
-                latest = moment
-            yield record
+        cursor = self.spec.cursor
+        for item in records:
+            if type(item) is Batch:
+                for record in item:
+                    if record.get(cursor):
+                        moment = parse_date(record[cursor])
+                        if latest is not None and moment < latest:
+                            raise OutOfOrderError(f"Stream '{self.name}': BigCommerce sent a record dated {format_date(moment)} after one "
+                                                  f"dated {format_date(latest)}, although it was asked for {cursor} order; stopping so the "
+                                                  "state does not move past records not read yet.")
+                        latest = moment
+            yield item
 
     def parse_response(self, response: requests.Response, *, stream_slice: Optional[Mapping[str, Any]] = None,
                        **_: Any) -> Iterable[Mapping[str, Any]]:
@@ -256,8 +281,9 @@ class BigCommerceStream(HttpStream):
                 yield estimate(self.name, sum(self._window_totals.values()))
         if self.reported_as == self.name:  # a child's listing of its parents emits no records of its own
             self.stats.emitted(self.name, len(records))
-        for record in _handed_out(records):
-            yield self.transform(record, stream_slice)
+        transform = self.transform
+        yield Batch([transform(record, stream_slice) for record in records])
+        records = None  # the Batch holds the page now: it goes when its reader lets it go
         if self.on_page is not None:
             # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
             # sync then also notices a shift that happened before this checkpoint.
