@@ -232,14 +232,14 @@ def _page_lines(stream: str, records: Iterable[Mapping[str, Any]]) -> bytes:
     joined; the stream's name is encoded once for all."""
     head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream) + b',"data":'
     emitted_at = b',"emitted_at":' + str(time.time_ns() // 1_000_000).encode() + b'}}\n'
-    lines = []
+    parts = []
     for data in records:
         try:
             body = orjson.dumps(data)
         except TypeError:  # as in `_record_line`
             body = json.dumps(data, separators=(",", ":")).encode()
-        lines.append(head + body + emitted_at)
-    return b"".join(lines)
+        parts += (head, body, emitted_at)
+    return b"".join(parts)
 
 
 def _record_line(record: AirbyteRecordMessage) -> bytes:

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 from airbyte_cdk.models import AirbyteMessage, AirbyteRecordMessage, Type
 
-from source_bigcommerce.run import FLUSH_AT_SIZE, _line
+from source_bigcommerce.run import FLUSH_AT_SIZE, _line, _page_lines
 
 MESSAGES = 3000
 MESSAGE_CHARS = 1000
@@ -74,3 +74,16 @@ def test_given_a_record_when_written_then_one_utf8_json_line_that_reads_back_to_
 
     assert line.endswith(b"\n") and b"\n" not in line[:-1]
     assert json.loads(line.decode("utf-8")) == {"type": "RECORD", "record": {"stream": "orders", "data": data, "emitted_at": 1700000000000}}
+
+
+def test_given_a_page_of_records_when_written_then_each_is_the_line_a_single_record_gets():
+    page = [{"id": 1, "name": "Müller 東京 🎧", "notes": None, "tags": [], "nested": {"empty": None}},
+            {"id": 123456789012345678901234567890, "name": "past 64 bits"}, {"id": 2, "name": "a lone surrogate: \ud800"}]
+
+    lines = _page_lines("orders", page).splitlines(keepends=True)
+
+    assert len(lines) == len(page)
+    for line, data in zip(lines, page):
+        emitted_at = json.loads(line)["record"]["emitted_at"]
+        single = _line(AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(stream="orders", data=data, emitted_at=emitted_at)))
+        assert line == single
