@@ -26,7 +26,7 @@ _MONTHS = {name: number for number, name in enumerate(("Jan", "Feb", "Mar", "Apr
 # The days of v2 dates seen so far, by the date's first 16 characters (`Tue, 20 Nov 2012`): a store's
 # records share days, so a date costs a lookup and a check of its clock. Cleared when this large.
 _V2_DAYS: Dict[str, Optional[Tuple[str, int, int, int]]] = {}
-_V2_DAYS_KEPT = 20_000
+_V2_DAYS_KEPT = 4_096
 
 
 def _v2_day(head: str) -> Optional[Tuple[str, int, int, int]]:

@@ -28,6 +28,9 @@ from .cursors import DELETED_AT, SETTLING_TIME, DateStateCursor
 from .dates import ONE_SECOND, format_date, parse_date
 
 PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
+# A page crosses to the main thread in pieces of this many records: a handoff costs the same for one
+# record or many, and the queue's few items then hold a few hundred records, not a few pages.
+RECORDS_PER_ITEM = 25
 from .streams.base import Batch, BigCommerceStream
 
 Window = Mapping[str, Any]  # {"start", "end", "covers_to"} (+ "resume", "resume_total" where an earlier sync stopped)
@@ -107,8 +110,11 @@ class StreamSlicePartition(Partition):
         try:
             for item in self._stream.read_batches(sync_mode=SyncMode.full_refresh, stream_slice=self._slice):
                 if type(item) is Batch:
-                    if item:
-                        yield RecordPage(name, as_dicts(item), self._slice)
+                    records = as_dicts(item)
+                    while records:  # in pieces, each let go of once queued: the queue holds pieces, not pages
+                        piece = records[:RECORDS_PER_ITEM]
+                        del records[:RECORDS_PER_ITEM]
+                        yield RecordPage(name, piece, self._slice)
                 else:
                     self._repository.emit_message(item)
         except Exception as error:  # as StreamPartition: the stream's own words for the error, where it has them

@@ -47,7 +47,7 @@ from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, 
 
 LOGGER = logging.getLogger("airbyte")
 # Items waiting for the main thread (a page of records is one): bounds memory whatever the store size.
-QUEUE_SIZE = 8
+QUEUE_SIZE = 4
 PENDING_PARTITIONS_PER_WORKER = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
 

@@ -282,8 +282,10 @@ class BigCommerceStream(HttpStream):
         if self.reported_as == self.name:  # a child's listing of its parents emits no records of its own
             self.stats.emitted(self.name, len(records))
         transform = self.transform
-        yield Batch([transform(record, stream_slice) for record in records])
-        records = None  # the Batch holds the page now: it goes when its reader lets it go
+        batch = Batch([transform(record, stream_slice) for record in records])
+        records.clear()  # the Batch holds the page now: each record goes once its reader lets it go
+        yield batch
+        batch = None
         if self.on_page is not None:
             # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
             # sync then also notices a shift that happened before this checkpoint.
