@@ -28,8 +28,8 @@ from .cursors import DELETED_AT, SETTLING_TIME, DateStateCursor
 from .dates import ONE_SECOND, format_date, parse_date
 
 PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
-# A page crosses to the main thread in pieces of this many records: a handoff costs the same for one
-# record or many, and the queue's few items then hold a few hundred records, not a few pages.
+# Records cross to the main thread in pieces of this many: a handoff costs the same for one record or
+# many, and the queue's few items (source.QUEUE_SIZE) then hold about a hundred records, not pages.
 RECORDS_PER_ITEM = 25
 from .streams.base import Batch, BigCommerceStream
 
@@ -80,11 +80,11 @@ def one_window(windows: List[Window]) -> Optional[Window]:
 
 
 class RecordPage:
-    """The records of one page (or of one parent's embedded children), as one item of the queue between
-    the workers and the main thread: what the CDK's `Record` is for one record. A page crosses the
-    queue, is observed by the cursor and is written out at once, where a record at a time pays the
-    queue's locks, a cursor observation and a protocol message per record. Only this connector's
-    cursors and main-thread loop (`source.PagedConcurrentSource`) take one."""
+    """Up to RECORDS_PER_ITEM records of one page (or of one parent's embedded children), as one item
+    of the queue between the workers and the main thread: what the CDK's `Record` is for one record.
+    A piece crosses the queue, is observed by the cursor and is written out at once, where a record
+    at a time pays the queue's locks, a cursor observation and a protocol message per record. Only
+    this connector's cursors and main-thread loop (`source.PagedConcurrentSource`) take one."""
 
     __slots__ = ("stream_name", "records", "associated_slice")
 
@@ -99,8 +99,8 @@ class StreamSlicePartition(Partition):
     """One slice of a stream, read by the stream. What the CDK's `StreamPartition` does, without its
     per-record work this connector has no use for: a deep copy of the slice, two copies of each record
     and a schema transform that is configured to do nothing (records are normalized by the stream).
-    A page's records go out as one RecordPage; non-record messages the stream yields (row estimates)
-    go to the message repository."""
+    A page's records go out in RecordPages (see `pieces`); non-record messages the stream yields (row
+    estimates) go to the message repository."""
 
     def __init__(self, stream: BigCommerceStream, stream_slice: Optional[Mapping[str, Any]], repository: MessageRepository) -> None:
         self._stream, self._slice, self._repository = stream, stream_slice, repository
@@ -110,11 +110,7 @@ class StreamSlicePartition(Partition):
         try:
             for item in self._stream.read_batches(sync_mode=SyncMode.full_refresh, stream_slice=self._slice):
                 if type(item) is Batch:
-                    records = as_dicts(item)
-                    while records:  # in pieces, each let go of once queued: the queue holds pieces, not pages
-                        piece = records[:RECORDS_PER_ITEM]
-                        del records[:RECORDS_PER_ITEM]
-                        yield RecordPage(name, piece, self._slice)
+                    yield from pieces(name, item, self._slice)
                 else:
                     self._repository.emit_message(item)
         except Exception as error:  # as StreamPartition: the stream's own words for the error, where it has them
@@ -134,6 +130,16 @@ class StreamSlicePartition(Partition):
 
     def __repr__(self) -> str:
         return f"StreamSlicePartition({self._stream.name}, {self._slice})"
+
+
+def pieces(stream_name: str, records: List[Any], associated_slice: Optional[Mapping[str, Any]]) -> Iterator[RecordPage]:
+    """`records` (a page, ours to empty) as RecordPages of RECORDS_PER_ITEM, each let go of by the list
+    once handed on: the queue holds pieces, and the page shrinks as they leave."""
+    records = as_dicts(records)
+    while records:
+        piece = records[:RECORDS_PER_ITEM]
+        del records[:RECORDS_PER_ITEM]
+        yield RecordPage(stream_name, piece, associated_slice)
 
 
 def as_dicts(records: List[Any]) -> List[dict]:
@@ -311,8 +317,7 @@ class EmbeddedPartition(Partition):
                 self._stream.stats.emitted(spec.name, len(children))
                 records = [self._stream.transform(child, stream_slice) for child in children]
             if isinstance(records, list):
-                if records:
-                    yield RecordPage(spec.name, as_dicts(records), None)
+                yield from pieces(spec.name, records, None)
                 continue
             for record in records:
                 yield Record(data=record if type(record) is dict else dict(record), stream_name=spec.name, associated_slice=None)

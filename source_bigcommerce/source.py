@@ -46,7 +46,7 @@ from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
 LOGGER = logging.getLogger("airbyte")
-# Items waiting for the main thread (a page of records is one): bounds memory whatever the store size.
+# Items waiting for the main thread (a piece of up to 25 records is one): bounds memory whatever the store size.
 QUEUE_SIZE = 4
 PENDING_PARTITIONS_PER_WORKER = 4
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
@@ -83,7 +83,7 @@ LOGGER.addFilter(_NoTracebackForConfigErrors())
 
 class PagedConcurrentSource(ConcurrentSource):
     """The CDK's concurrent source, whose main thread passes records on as they came off the queue (a
-    `Record`, or a page's `RecordPage`) instead of making a protocol message of each: the output
+    `Record`, or a piece of a page, `RecordPage`) instead of making a protocol message of each: the output
     writes them itself (run.py), and `SourceBigCommerce.read` makes the messages for other callers.
     What the CDK's `ConcurrentReadProcessor.on_record` does besides stays: the stream's RUNNING
     status before its first record, its record count (the "Read N records" log line), and the
