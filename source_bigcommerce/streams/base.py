@@ -40,8 +40,8 @@ LOGGER = logging.getLogger("airbyte")
 
 
 class Batch(list):
-    """A page's records, normalized, as one item: `read_batches` hands a partition a page at once, so
-    the page crosses to the main thread as one queue item (see partitions.RecordPage) rather than a
+    """A page's records, normalized, as one item: `read_batches` hands a partition a page at once, and
+    the partition passes it on to the main thread in pieces (see partitions.pieces) rather than a
     record at a time. What else the stream yields (row estimates) is not a Batch."""
 
 
@@ -285,7 +285,6 @@ class BigCommerceStream(HttpStream):
         batch = Batch([transform(record, stream_slice) for record in records])
         records.clear()  # the Batch holds the page now: each record goes once its reader lets it go
         yield batch
-        batch = None
         if self.on_page is not None:
             # Runs once the page's last record is taken. The count saved is the pass's first: a resumed
             # sync then also notices a shift that happened before this checkpoint.
