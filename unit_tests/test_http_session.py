@@ -3,6 +3,7 @@
 import pytest
 import requests
 
+from source_bigcommerce import transport
 from source_bigcommerce.config import BigCommerceConfig
 from source_bigcommerce.streams import BY_NAME, BigCommerceStream
 from source_bigcommerce.streams.base import environment_once
@@ -79,13 +80,59 @@ def test_given_a_get_when_prepared_the_lean_way_then_it_is_the_request_requests_
     same_request(lean, own)
 
 
-@pytest.mark.parametrize("url", [f"{URL}?already=1", f"{URL}#fragment", "https://API.bigcommerce.com:443/stores/abc123/v3/x y"])
-def test_given_a_url_with_a_query_fragment_or_odd_characters_then_both_ways_agree(monkeypatch, url):
+# URLs the lean way builds as a string: requests leaves each as it is, adding only the query
+PLAIN_URLS = [URL, "http://127.0.0.1:51234/stores/localstore/v3/orders/100123/transactions", "https://api.bigcommerce.com",
+              "https://api.bigcommerce.com/", "http://a-b.example:65535/x//y/", "https://api.bigcommerce.com/v3/x_y.z~w-1/",
+              "https://xn--caf-dma.example/x"]
+# URLs requests changes (host case, dot segments, quoting, a port out of range) or that carry their own
+# query or fragment: these go through requests' prepare
+OTHER_URLS = [f"{URL}?already=1", f"{URL}#fragment", "https://API.bigcommerce.com:443/stores/abc123/v3/x y",
+              "https://api.bigcommerce.com/a/./b", "https://api.bigcommerce.com/a/../b", "https://api.bigcommerce.com/a/..",
+              "https://api.bigcommerce.com/%7Eb", "https://api.bigcommerce.com:99999/x", "https://api.bigcommerce.com:080/x",
+              "https://user:pw@api.bigcommerce.com/x", "https://api.bigcommerce.com/caf\u00e9",
+              "https://b\u00fccher.example/x", "HTTPS://api.bigcommerce.com/x", "https://api.bigcommerce.com/x;y", "  https://api.bigcommerce.com/x"]
+PARAMS = [{}, {"limit": 250}, {"limit": 250, "min_date_modified": "2024-01-01T00:00:00+00:00", "sort": "date_modified:asc"},
+          {"keyword": "caf\u00e9 & cr\u00e8me / 50% + \u2713", "empty": "", "skip": None, "flag": True, "ratio": 0.5}]
+
+
+@pytest.mark.parametrize("params", PARAMS)
+@pytest.mark.parametrize("url", PLAIN_URLS + OTHER_URLS)
+def test_given_any_url_and_query_then_both_ways_agree(monkeypatch, url, params):
     session = stream_session(monkeypatch)
 
-    lean, own = prepared_both_ways(session, lambda: requests.Request("GET", url, params={"limit": 250}))
+    make = lambda: requests.Request("GET", url, headers={"X-Auth-Token": "t"}, params=dict(params))
+    try:
+        own = requests.Session.prepare_request(session, make())
+    except requests.exceptions.RequestException as refused:  # a port out of range: both ways refuse it alike
+        with pytest.raises(type(refused)):
+            session.prepare_request(make())
+        return
 
+    same_request(session.prepare_request(make()), own)
+
+
+@pytest.mark.parametrize("url", PLAIN_URLS)
+def test_given_a_url_requests_leaves_as_it_is_then_it_is_built_as_a_string(url):
+    assert transport._plain_get_url(requests.Request("GET", url, params={"limit": 250})) is not None
+
+
+@pytest.mark.parametrize("url", OTHER_URLS)
+def test_given_a_url_requests_would_change_then_requests_prepares_it(url):
+    assert transport._plain_get_url(requests.Request("GET", url, params={"limit": 250})) is None
+
+
+@pytest.mark.parametrize("params", [{"id:in": [1, 2]}, {"raw": b"x"}, {1: "a"}])
+def test_given_a_query_of_lists_bytes_or_odd_names_then_requests_encodes_it(monkeypatch, params):
+    assert transport._plain_get_url(requests.Request("GET", URL, params=params)) is None
+    lean, own = prepared_both_ways(stream_session(monkeypatch), lambda: requests.Request("GET", URL, params=dict(params)))
     same_request(lean, own)
+
+
+def test_given_a_header_with_a_line_break_then_it_is_refused_as_requests_refuses_it(monkeypatch):
+    session = stream_session(monkeypatch)
+    for prepare in (session.prepare_request, lambda r: requests.Session.prepare_request(session, r)):
+        with pytest.raises(requests.exceptions.InvalidHeader):
+            prepare(requests.Request("GET", URL, headers={"X-Auth-Token": "t0ken\r\nX-Evil: 1"}, params={"limit": 1}))
 
 
 @pytest.mark.parametrize("setup", ["session cookie", "request cookie", "auth", "session params", "hook", "post with a body"])
