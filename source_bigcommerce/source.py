@@ -41,14 +41,14 @@ from .cursors import FullRefreshCursor, OwnDatePerParentCursor, ParentCursor, Pa
 from .dates import UTC
 from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, RecordPage, WholeStreamPartitions,
                          one_window, sync_windows)
-from .rate_limit import BigCommerceBudget, InFlightLimit
+from .rate_limit import BigCommerceBudget, InFlightLimit, RoundTripInFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
 LOGGER = logging.getLogger("airbyte")
 # Items waiting for the main thread (a piece of up to 25 records is one): bounds memory whatever the store size.
 QUEUE_SIZE = 4
-PENDING_PARTITIONS_PER_WORKER = 4
+PENDING_PARTITIONS_PER_WORKER = 32
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "every parent": the window of a child synced in full
 
 
@@ -184,7 +184,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         _warn_if_future(settings)
         budget = BigCommerceBudget(on_wait=RateLimitedStatus(self._repository))
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog,
-                         budget, self._stats, InFlightLimit(self._workers))  # one quota, one cap, one tally
+                         budget, self._stats, RoundTripInFlightLimit(self._workers))  # one quota, one cap, one tally
         return [layout.build(spec) for spec in CATALOGUE]
 
 
@@ -193,7 +193,7 @@ class _Layout:
 
     def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
                  catalog: Optional[ConfiguredAirbyteCatalog], budget: BigCommerceBudget, stats: SyncStats,
-                 in_flight: InFlightLimit) -> None:
+                 in_flight: RoundTripInFlightLimit) -> None:
         self.settings, self.state_manager, self.repository = settings, state_manager, repository
         self.budget, self.stats, self.in_flight = budget, stats, in_flight
         self._endpoint_limits: Dict[str, InFlightLimit] = {}

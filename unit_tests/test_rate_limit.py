@@ -310,3 +310,113 @@ def test_given_answers_then_the_quota_per_second_is_what_the_latest_announced_an
     budget.acquire_call(request(2))
     budget.update_from_response(request(2), response(left=449, reset_ms=29000, window_ms=30000, quota=450))  # the plan changed
     assert budget.quota_per_second() == 15.0
+
+
+# -- how many requests the round trip needs in flight (RoundTripInFlightLimit), on fake clocks
+
+class Clocks:
+    def __init__(self):
+        self.wall, self.cpu = 0.0, 0.0
+
+
+def limit_on(clocks, limit):
+    return rate_limit.RoundTripInFlightLimit(limit, clock=lambda: clocks.wall, cpu_clock=lambda: clocks.cpu)
+
+
+def answer(limit, clocks, round_trip, cpu, times=1):
+    """`times` requests one after another, each `round_trip` on the wire and `cpu` of the process's CPU."""
+    def send():
+        clocks.wall += round_trip
+        clocks.cpu += cpu
+        return "answer"
+
+    for _ in range(times):
+        assert limit.around(send)() == "answer"
+
+
+def test_given_a_round_trip_shorter_than_a_requests_cpu_then_two_requests_are_in_flight_at_most():
+    clocks = Clocks()
+    limit = limit_on(clocks, 8)
+    assert limit.allowed == 8, "a sync starts with every worker sending"
+
+    answer(limit, clocks, round_trip=0.0005, cpu=0.001, times=600)
+
+    assert limit.allowed == 2
+
+
+def test_given_a_round_trip_far_longer_than_a_requests_cpu_then_every_worker_sends():
+    clocks = Clocks()
+    limit = limit_on(clocks, 16)
+
+    answer(limit, clocks, round_trip=0.05, cpu=0.001, times=20)
+
+    assert limit.allowed == 16
+
+
+def test_given_a_round_trip_a_few_times_the_cpu_then_enough_in_flight_to_cover_it_with_margin():
+    clocks = Clocks()
+    limit = limit_on(clocks, 32)
+
+    answer(limit, clocks, round_trip=0.004, cpu=0.001, times=100)
+
+    assert limit.allowed == 1 + 2 * 4
+
+
+def test_given_the_api_slows_down_then_the_next_window_has_more_in_flight():
+    clocks = Clocks()
+    limit = limit_on(clocks, 16)
+    answer(limit, clocks, round_trip=0.0005, cpu=0.001, times=600)
+    assert limit.allowed == 2
+
+    answer(limit, clocks, round_trip=0.3, cpu=0.001, times=2)
+
+    assert limit.allowed == 16
+
+
+def test_given_one_worker_then_one_request_in_flight_whatever_the_round_trip():
+    clocks = Clocks()
+    limit = limit_on(clocks, 1)
+
+    answer(limit, clocks, round_trip=0.0001, cpu=0.001, times=600)
+
+    assert limit.allowed == 1
+
+
+def test_given_requests_that_fail_then_their_slots_are_free_again():
+    clocks = Clocks()
+    limit = limit_on(clocks, 2)
+
+    def fail():
+        clocks.wall += 0.001
+        raise requests.exceptions.ConnectionError("reset")
+
+    for _ in range(5):
+        with pytest.raises(requests.exceptions.ConnectionError):
+            limit.around(fail)()
+
+    assert limit._in_flight == 0
+    answer(limit, clocks, round_trip=0.001, cpu=0.001)
+
+
+def test_given_more_threads_than_allowed_then_no_more_than_allowed_are_ever_in_flight():
+    import threading
+    import time
+
+    limit = rate_limit.RoundTripInFlightLimit(3)
+    lock, state = threading.Lock(), {"now": 0, "peak": 0}
+
+    def send():
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        time.sleep(0.002)
+        with lock:
+            state["now"] -= 1
+
+    threads = [threading.Thread(target=lambda: [limit.around(send)() for _ in range(10)]) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert state["peak"] == 3 and limit._in_flight == 0

@@ -51,6 +51,16 @@ SCRIPTS: Dict[str, Callable[[], List]] = {
     "/garbage": lambda: [b"SMTP ready\r\n\r\n", "close"],
     "/late": lambda: [("sleep", 1.5), _answer("200 OK", {"Content-Length": "2"}, b"[]")],
     "/late-body": lambda: [_answer("200 OK", {"Content-Length": "4"}, b"[1"), ("sleep", 1.5), b"2]"],
+    # header lines the lean reader takes, and those it hands to the email parser
+    "/odd-values": lambda: [b"HTTP/1.1 200 OK\r\nX-Spaces:   padded  \r\nX-Empty:\r\nX-Latin: caf\xe9\r\nx-rate-limit-requests-left:7\r\n"
+                            b"Content-Length: 2\r\n\r\n[]"],
+    "/folded": lambda: [b"HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\nContent-Length: 2\r\n\r\n[]"],
+    "/not-a-header": lambda: [b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nthis is no header\r\nX-After: lost\r\n\r\n[]"],
+    "/bare-cr": lambda: [b"HTTP/1.1 200 OK\r\nX-Cr: a\rb\r\nContent-Length: 2\r\n\r\n[]"],
+    "/continue-first": lambda: [b"HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\n" + _answer("200 OK", {"Content-Length": "2"}, b"[]")],
+    "/http10": lambda: [b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n[]", "close"],
+    "/many-headers": lambda: [b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: v\r\n" % n for n in range(120)) + b"Content-Length: 2\r\n\r\n[]", "close"],
+    "/long-header": lambda: [b"HTTP/1.1 200 OK\r\nX-Long: " + b"v" * 70000 + b"\r\nContent-Length: 2\r\n\r\n[]", "close"],
 }
 
 
@@ -256,3 +266,43 @@ def test_given_https_then_certificates_are_checked_as_requests_checks_them(tls_s
     assert (ours == "SSLError") == (verify is True)  # a self-signed certificate is refused unless it is the one trusted
     if verify is not True:
         assert ours[3] == BODY
+
+
+HEADER_BLOCKS = [
+    b"Content-Type: application/json\r\nContent-Length: 12\r\nX-Rate-Limit-Requests-Left: 149\r\n\r\n",
+    b"A: 1\r\na: 2\r\nVary: Accept\r\nvary: Origin\r\n\r\n",
+    b"X-Spaces: \t padded \t\r\nX-Empty:\r\nX-Colon: a:b: c\r\nX-Latin: caf\xe9\r\n\r\n",
+    b"Unix-LF: yes\nOther: too\n\n",
+    b"X-Folded: first\r\n\tsecond\r\n third\r\nNext: 1\r\n\r\n",
+    b"  leading: continuation\r\nA: 1\r\n\r\n",
+    b": no name\r\nA: 1\r\n\r\n",
+    b"A: 1\r\nnot a header\r\nB: 2\r\n\r\n",
+    b"From nobody\r\nA: 1\r\n\r\n",
+    b"X-Cr: a\rb\r\nA: 1\r\n\r\n",
+    b"Bad Name: x\r\nA: 1\r\n\r\n",
+    b"A: 1\r\nB: no end",
+    b"\r\n",
+]
+
+
+@pytest.mark.parametrize("block", HEADER_BLOCKS)
+def test_given_a_header_block_then_the_lean_reader_reads_what_http_client_reads(block):
+    import io
+    import http.client
+
+    from source_bigcommerce import transport
+
+    ours, theirs = transport._read_header_block(io.BytesIO(block)), http.client.parse_headers(io.BytesIO(block))
+
+    assert ours.items() == theirs.items()
+    for name in ("content-length", "A", "vary", "x-spaces", "x-folded", "missing"):
+        assert ours.get(name) == theirs.get(name) and ours.get_all(name) == theirs.get_all(name)
+
+
+def test_given_plain_header_lines_then_the_lean_reader_does_not_hand_them_to_the_email_parser():
+    import io
+
+    from source_bigcommerce import transport
+
+    assert type(transport._read_header_block(io.BytesIO(HEADER_BLOCKS[0]))) is transport._Headers
+    assert type(transport._read_header_block(io.BytesIO(HEADER_BLOCKS[4]))) is not transport._Headers
