@@ -217,66 +217,6 @@ class InFlightLimit:
         return bounded_send
 
 
-class RoundTripInFlightLimit:
-    """At most `limit` requests on the wire, and no more than the round trip needs: one thread holds the
-    interpreter at a time, so a request's own work (preparing it, reading its answer, its records)
-    runs one after another whatever the threads, and requests beyond 1 + round trip / CPU per request
-    only wait for the interpreter, each switch between them costing CPU of its own (a sync of one
-    request per order used a fifth more CPU, and took longer, at 8 requests in flight than at 4 against
-    a store with no latency). Every `WINDOW_SECONDS` the limit is worked out again from the requests
-    answered meanwhile: the mean time a request held its slot (the round trip, and any wait for the
-    quota) and the process's CPU per request; with `MARGIN` to spare. A sync starts at `limit`, and an
-    API that slows down gets more requests in flight at the next window."""
-
-    WINDOW_SECONDS = 0.25
-    MARGIN = 2.0
-    LEAST = 2  # one on the wire while another's answer is read
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic, cpu_clock: Callable[[], float] = time.process_time) -> None:
-        self.limit = limit
-        self.allowed = limit
-        self._clock, self._cpu_clock = clock, cpu_clock
-        self._in_flight = 0
-        self._turns = threading.Condition()
-        self._window_start, self._window_cpu = clock(), cpu_clock()
-        self._held, self._answered = 0.0, 0
-
-    def around(self, send: Callable[..., Any]) -> Callable[..., Any]:
-        def bounded_send(*args: Any, **kwargs: Any) -> Any:
-            with self._turns:
-                while self._in_flight >= self.allowed:
-                    self._turns.wait()
-                self._in_flight += 1
-            started = self._clock()
-            try:
-                return send(*args, **kwargs)
-            finally:
-                self._release(self._clock() - started)
-
-        return bounded_send
-
-    def _release(self, held: float) -> None:
-        with self._turns:
-            self._in_flight -= 1
-            self._held += held
-            self._answered += 1
-            now = self._clock()
-            if now - self._window_start >= self.WINDOW_SECONDS:
-                cpu = self._cpu_clock()
-                before = self.allowed
-                self.allowed = self.worked_out(self._held / self._answered, (cpu - self._window_cpu) / self._answered)
-                self._window_start, self._window_cpu, self._held, self._answered = now, cpu, 0.0, 0
-                if self.allowed > before:
-                    self._turns.notify_all()
-                    return
-            self._turns.notify()
-
-    def worked_out(self, round_trip: float, cpu_per_request: float) -> int:
-        if cpu_per_request <= 0:
-            return self.limit
-        return max(min(self.LEAST, self.limit), min(self.limit, 1 + math.ceil(self.MARGIN * round_trip / cpu_per_request)))
-
-
 class QuotaWindowPolicy(FixedWindowCallRatePolicy):
     """The CDK's fixed window, told the calls available both ways, and the store's quota and window
     length, so a window that starts before any answer speaks of it opens with the right quota and

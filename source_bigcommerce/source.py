@@ -41,7 +41,7 @@ from .cursors import FullRefreshCursor, OwnDatePerParentCursor, ParentCursor, Pa
 from .dates import UTC
 from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, RecordPage, WholeStreamPartitions,
                          one_window, sync_windows)
-from .rate_limit import BigCommerceBudget, InFlightLimit, RoundTripInFlightLimit
+from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
 from .streams import BY_NAME, CATALOGUE, STORE_TIME, BigCommerceStream, ByDate, Spec
 
@@ -118,10 +118,12 @@ class PromptThreadPoolManager(ThreadPoolManager):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._finished = 0
+        self._submitted = self._finished = 0
         self._room = threading.Condition()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        with self._room:
+            self._submitted += 1
         future = self._threadpool.submit(function, *args)
         future.add_done_callback(self._on_finished)
         self._futures.append(future)
@@ -129,22 +131,16 @@ class PromptThreadPoolManager(ThreadPoolManager):
     def _on_finished(self, _future: Any) -> None:
         with self._room:
             self._finished += 1
-            self._room.notify_all()
+            if self._submitted - self._finished < self._max_concurrent_tasks:
+                self._room.notify_all()
 
     def prune_to_validate_has_reached_futures_limit(self) -> bool:
-        deadline = time.monotonic() + self.WAIT_SECONDS
-        while True:
-            with self._room:
-                finished = self._finished
-            # Full again after a task finished, when the main thread has meanwhile submitted a
-            # partition this generator put on the queue earlier: wait for the next one.
-            if not super().prune_to_validate_has_reached_futures_limit():
-                return False
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return True
-            with self._room:  # a task that finished since `finished` was read wakes this at once
-                self._room.wait_for(lambda: self._finished != finished, timeout=left)
+        # Tasks not finished are what the CDK's pruning leaves: wait until they are fewer than the
+        # cap (a task the main thread submits meanwhile, put on the queue earlier, counts too), then
+        # let the CDK prune and answer.
+        with self._room:
+            self._room.wait_for(lambda: self._submitted - self._finished < self._max_concurrent_tasks, timeout=self.WAIT_SECONDS)
+        return super().prune_to_validate_has_reached_futures_limit()
 
 
 class SourceBigCommerce(ConcurrentSourceAdapter):
@@ -226,7 +222,7 @@ class SourceBigCommerce(ConcurrentSourceAdapter):
         _warn_if_future(settings)
         budget = BigCommerceBudget(on_wait=RateLimitedStatus(self._repository))
         layout = _Layout(settings, ConnectorStateManager(state=self._state), self._repository, self._catalog,
-                         budget, self._stats, RoundTripInFlightLimit(self._workers))  # one quota, one cap, one tally
+                         budget, self._stats, InFlightLimit(self._workers))  # one quota, one cap, one tally
         return [layout.build(spec) for spec in CATALOGUE]
 
 
@@ -235,7 +231,7 @@ class _Layout:
 
     def __init__(self, settings: BigCommerceConfig, state_manager: ConnectorStateManager, repository: MessageRepository,
                  catalog: Optional[ConfiguredAirbyteCatalog], budget: BigCommerceBudget, stats: SyncStats,
-                 in_flight: RoundTripInFlightLimit) -> None:
+                 in_flight: InFlightLimit) -> None:
         self.settings, self.state_manager, self.repository = settings, state_manager, repository
         self.budget, self.stats, self.in_flight = budget, stats, in_flight
         self._endpoint_limits: Dict[str, InFlightLimit] = {}
