@@ -172,3 +172,25 @@ def test_given_request_settings_when_merged_the_lean_way_then_they_are_what_requ
     own = requests.Session.merge_environment_settings(session, URL, copy(proxies), stream, verify, cert)
 
     assert lean == own
+
+
+# -- the stream's URL join (BigCommerceStream._join_url) against the CDK's urljoin
+
+@pytest.mark.parametrize("base", ["https://api.bigcommerce.com/stores/abc123/v3/", "http://127.0.0.1:51234/stores/localstore/v2/",
+                                  "https://proxy.internal/bc/stores/x/v3/", "https://api.bigcommerce.com/stores/abc123/v3",
+                                  "https://h/a/./b/", "https://h/a/../b/", "https://h/a//b/", "https://h/a?x=1/", "https://h/a#f/",
+                                  "https://h/.hidden/v3/", "https://h/"])
+@pytest.mark.parametrize("path", ["orders", "orders/100123/transactions", "catalog/products/category-assignments", "customer_groups",
+                                  "/v3/orders", "../orders", "./orders", "orders/./x", "https://other/x", "orders?limit=1", "a b", ""])
+def test_given_a_base_and_a_path_then_the_join_is_urljoins(base, path):
+    from urllib.parse import urljoin
+
+    assert BigCommerceStream._join_url(base, path) == urljoin(base, path)
+
+
+def test_given_the_connectors_own_urls_then_the_join_does_not_parse_them(monkeypatch):
+    from airbyte_cdk.sources.streams.http import HttpStream
+
+    monkeypatch.setattr(HttpStream, "_join_url", classmethod(lambda cls, base, path: pytest.fail("urljoin was called")))
+
+    assert BigCommerceStream._join_url("https://api.bigcommerce.com/stores/abc123/v3/", "orders/1/transactions").endswith("v3/orders/1/transactions")

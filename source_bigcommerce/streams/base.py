@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from array import array
@@ -37,6 +38,10 @@ TIMEOUT_SECONDS = (10, 120)  # connect, read
 _NEXT_QUERY = "_bigcommerce_next_query"
 SHIFT_PASSES = 5  # reads of a page-number listing whose record count keeps changing, before the stream gives up
 LOGGER = logging.getLogger("airbyte")
+# What urljoin leaves as it is: no query or fragment, no empty, "." or ".." segment (it drops or
+# resolves those), a base ending in "/".
+_PLAIN_BASE = re.compile(r"https?://[^/?#]+(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)*/")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_-]+(?:/[A-Za-z0-9_-]+)*")
 
 
 class Batch(list):
@@ -117,6 +122,14 @@ class BigCommerceStream(HttpStream):
     @property
     def url_base(self) -> str:
         return f"{self.config.api_url}/stores/{self.config.store_hash}/{self.spec.api_version}/"
+
+    @classmethod
+    def _join_url(cls, url_base: str, path: str) -> str:
+        # The CDK's urljoin parses both again on every request; for a base of plain segments ending in
+        # "/" and a relative path of plain segments, what it returns is the two end to end.
+        if _PLAIN_BASE.fullmatch(url_base) and _PLAIN_PATH.fullmatch(path):
+            return url_base + path
+        return super()._join_url(url_base, path)
 
     def path(self, *, stream_slice: Optional[Mapping[str, Any]] = None, **_: Any) -> str:
         if self.spec.per_parent:
