@@ -83,7 +83,7 @@ def test_given_a_get_when_prepared_the_lean_way_then_it_is_the_request_requests_
 # URLs the lean way builds as a string: requests leaves each as it is, adding only the query
 PLAIN_URLS = [URL, "http://127.0.0.1:51234/stores/localstore/v3/orders/100123/transactions", "https://api.bigcommerce.com",
               "https://api.bigcommerce.com/", "http://a-b.example:65535/x//y/", "https://api.bigcommerce.com/v3/x_y.z~w-1/",
-              "https://xn--caf-dma.example/x"]
+              "https://xn--caf-dma.example/x", "https://api.bigcommerce.com:443/x", "http://h:8080", "http://1.2.3.4:1/a-b/c_d"]
 # URLs requests changes (host case, dot segments, quoting, a port out of range) or that carry their own
 # query or fragment: these go through requests' prepare
 OTHER_URLS = [f"{URL}?already=1", f"{URL}#fragment", "https://API.bigcommerce.com:443/stores/abc123/v3/x y",
