@@ -131,15 +131,22 @@ class PromptThreadPoolManager(ThreadPoolManager):
     def _on_finished(self, _future: Any) -> None:
         with self._room:
             self._finished += 1
-            if self._submitted - self._finished < self._max_concurrent_tasks:
+            if self._submitted - self._finished <= self._refill_below:
                 self._room.notify_all()
 
+    @property
+    def _refill_below(self) -> int:
+        # A generator woken at the cap less a quarter adds that quarter at once, rather than waking
+        # for every task that finishes (each wake is a switch between threads).
+        return self._max_concurrent_tasks - max(1, self._max_concurrent_tasks // 4)
+
     def prune_to_validate_has_reached_futures_limit(self) -> bool:
-        # Tasks not finished are what the CDK's pruning leaves: wait until they are fewer than the
-        # cap (a task the main thread submits meanwhile, put on the queue earlier, counts too), then
-        # let the CDK prune and answer.
+        # Tasks not finished are what the CDK's pruning leaves (a task the main thread submits
+        # meanwhile, put on the queue earlier, counts too). Below the cap the CDK prunes and answers;
+        # at the cap, wait until a quarter of it has finished.
         with self._room:
-            self._room.wait_for(lambda: self._submitted - self._finished < self._max_concurrent_tasks, timeout=self.WAIT_SECONDS)
+            if self._submitted - self._finished >= self._max_concurrent_tasks:
+                self._room.wait_for(lambda: self._submitted - self._finished <= self._refill_below, timeout=self.WAIT_SECONDS)
         return super().prune_to_validate_has_reached_futures_limit()
 
 
