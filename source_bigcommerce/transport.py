@@ -66,7 +66,8 @@ class KeepAliveAdapter(BaseAdapter):
         body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
         answer: Optional[http.client.HTTPResponse] = None
         try:
-            connection.sock.settimeout(read_timeout)
+            if connection.sock.gettimeout() != read_timeout:  # each settimeout is two fcntl calls, each one a release of the GIL
+                connection.sock.settimeout(read_timeout)
             connection.putrequest(request.method or "GET", target, skip_host="host" in request.headers, skip_accept_encoding=True)
             for name, value in request.headers.items():
                 connection.putheader(name, ACCEPT_ENCODING if name.lower() == "accept-encoding" else value)
