@@ -107,12 +107,12 @@ class PagedConcurrentSource(ConcurrentSource):
 
 class PromptThreadPoolManager(ThreadPoolManager):
     """The CDK's thread pool manager, whose check for room (`prune_to_validate_has_reached_futures_limit`)
-    waits until there is room, at most `WAIT_SECONDS`, instead of answering "full" at once.
+    waits at the cap, at most `WAIT_SECONDS`, instead of answering "full" at once.
     The CDK's partition enqueuer sleeps 100 ms each time it hears "full": against a store that answers
     in a millisecond, the readers then ran dry between its naps (a sync of one request per order took
-    20 ms a request with one worker, and 11 s instead of 8 with eight). Here a generator adds its next
-    partition as soon as a reader has finished one and the count is below the cap, which is the CDK's.
-    A task that takes longer than `WAIT_SECONDS` sends the generator to the CDK's nap."""
+    20 ms a request with one worker, and 11 s instead of 8 with eight). Here a generator at the cap
+    (the CDK's) is woken once a quarter of it has finished, and adds partitions until the cap again.
+    If the cap is still reached after `WAIT_SECONDS`, the generator goes to the CDK's nap."""
 
     WAIT_SECONDS = 1.0
 
