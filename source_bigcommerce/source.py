@@ -122,10 +122,10 @@ class PromptThreadPoolManager(ThreadPoolManager):
         self._room = threading.Condition()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        future = self._threadpool.submit(function, *args)  # counted once the pool has taken it
         with self._room:
             self._submitted += 1
-        future = self._threadpool.submit(function, *args)
-        future.add_done_callback(self._on_finished)
+        future.add_done_callback(self._on_finished)  # at once if it has already finished
         self._futures.append(future)
 
     def _on_finished(self, _future: Any) -> None:
