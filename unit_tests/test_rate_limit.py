@@ -310,4 +310,3 @@ def test_given_answers_then_the_quota_per_second_is_what_the_latest_announced_an
     budget.acquire_call(request(2))
     budget.update_from_response(request(2), response(left=449, reset_ms=29000, window_ms=30000, quota=450))  # the plan changed
     assert budget.quota_per_second() == 15.0
-
