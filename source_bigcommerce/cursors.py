@@ -248,7 +248,7 @@ def _valid_resumes(resume: Any, cursor_value: Any) -> List[Dict[str, Any]]:
 
 
 class ParentCursor(DateStateCursor):
-    """Children read by parent (one partition per parent, or per page of parents for children taken from
+    """Children read by parent (one partition per PARENTS_PER_READ parents, or per 50 for children taken from
     their parent's page), many at once, finishing in any order. Within a window parents are opened in
     date order, so the window is out up to the date of its oldest parent still unfinished (or, when
     none is, of its newest finished): every parent dated before that has all its children emitted. A

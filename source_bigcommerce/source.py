@@ -39,7 +39,7 @@ from .check import check_store, readable_scopes
 from .config import DEFAULT_WORKERS, BigCommerceConfig, ConfigError
 from .cursors import FullRefreshCursor, OwnDatePerParentCursor, ParentCursor, ParentIdCursor, SortedRecordsCursor, UnsortedRecordsCursor
 from .dates import UTC
-from .partitions import (DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, RecordPage, WholeStreamPartitions,
+from .partitions import (PARENTS_PER_READ, DeleteScanPartition, EmbeddedPartitions, ParentListing, PerParentPartitions, RecordPage, WholeStreamPartitions,
                          one_window, sync_windows)
 from .rate_limit import BigCommerceBudget, InFlightLimit
 from .stats import SyncStats
@@ -344,8 +344,9 @@ class _Layout:
             return self.facade(stream, WholeStreamPartitions(stream, self.repository, windows, scan), cursor)
         parent = BY_NAME[spec.parent]
         if spec.incremental and spec.window is None:  # synced by its parent's cursor
-            # A checkpoint per 50 parents: every partition when it holds a page of parents, every 50 when one each.
-            cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else 50)
+            # A checkpoint per about 50 parents: every partition when it holds 50 (embedded children), else every
+            # 50 // PARENTS_PER_READ partitions.
+            cursor: Any = self.cursor(ParentCursor, stream, checkpoint_every=1 if spec.embedded is not None else max(1, 50 // PARENTS_PER_READ))
             parents = ParentListing(self.parent_lister(spec, parent), lambda: self.windows(spec.name, cursor))
         elif not spec.incremental and self.stamp(spec.name) and spec.embedded is not None and parent.deletes is not None:
             # A full refresh of children on their parents' pages, resumable in a later attempt: the parents

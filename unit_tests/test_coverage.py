@@ -119,18 +119,20 @@ class _Recording:
 def test_given_two_windows_of_parents_then_the_newest_windows_children_are_handed_out_first_each_window_closed_in_turn(monkeypatch):
     from source_bigcommerce import partitions
 
-    monkeypatch.setattr(partitions, "_partition", lambda stream, stream_slice, repository: stream_slice)
+    monkeypatch.setattr(partitions, "PARENTS_PER_READ", 2)
     newest = {"start": format_date(day(85)), "end": format_date(day(100)), "covers_to": format_date(day(100))}
     history = {"start": format_date(day(0)), "end": format_date(day(85)), "covers_to": format_date(day(85))}
-    listing = _Listing([(newest, [{"id": 9, "date_modified": "x"}]), (history, [{"id": 1, "date_modified": "y"}, {"id": 2, "date_modified": "z"}])])
+    listing = _Listing([(newest, [{"id": 9, "date_modified": "x"}]),
+                        (history, [{"id": 1, "date_modified": "y"}, {"id": 2, "date_modified": "z"}, {"id": 3, "date_modified": "w"}])])
     cursor = _Recording()
 
     handed = list(partitions.PerParentPartitions(_Child(), listing, cursor, None).generate())
 
-    assert [p["parent_id"] for p in handed] == [9, 1, 2]
-    assert [p["parents_from"] for p in handed] == [newest["start"], history["start"], history["start"]]
+    assert [[s["parent_id"] for s in p.slices] for p in handed] == [[9], [1, 2], [3]], "a window's parents in twos, none shared across windows"
+    assert [[s["parents_from"] for s in p.slices] for p in handed] == [[newest["start"]], [history["start"]] * 2, [history["start"]]]
+    assert [p.to_slice()["parent_id"] for p in handed] == [9, 1, 3], "a partition is known by its first parent, which the cursor opened"
     assert cursor.calls == [("opened", newest["start"], 9), ("all", newest["start"]),
-                            ("opened", history["start"], 1), ("opened", history["start"], 2), ("all", history["start"])]
+                            ("opened", history["start"], 1), ("opened", history["start"], 3), ("all", history["start"])]
 
 
 def test_given_a_resume_written_by_0_3_then_it_is_read_as_one_window_from_the_cursor_value():
