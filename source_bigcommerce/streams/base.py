@@ -25,6 +25,7 @@ from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
 
 from .. import __version__, transport
+from ..client import lean_client
 from ..config import BigCommerceConfig
 from ..dates import apply_date_plan, compile_date_plan, format_date, parse_date
 from ..errors import BigCommerceErrorHandler, RateLimitBackoff, take_decoded_body
@@ -80,6 +81,7 @@ class BigCommerceStream(HttpStream):
         self._http_client._session.mount("http://", transport.SHARED)
         environment_once(self._http_client._session, config.api_url)
         transport.streamline(self._http_client._session)  # requests' per-request merges, lean where they reduce to dicts
+        lean_client(self._http_client)  # the CDK client's per-request work, done once (see client.py)
         self._http_client._session.send = self._unless_forbidden(self._http_client._session.send)
         for limit in in_flight:  # `num_workers` requests on the wire at most, and the endpoint's own cap if it has one
             self._http_client._session.send = limit.around(self._http_client._session.send)
