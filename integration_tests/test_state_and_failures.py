@@ -246,3 +246,15 @@ def test_given_a_429_when_read_then_the_wait_is_said_with_its_quota_reset_and_no
              if m.trace.type.value == "STREAM_STATUS" and any(r.type.value == "RATE_LIMITED" for r in m.trace.stream_status.reasons or [])]
     assert waits and all(w.reasons[0].rate_limited and w.reasons[0].rate_limited.quota_reset for w in waits)
     assert "RATE_LIMITED" not in capsys.readouterr().out, "the CDK's own status, without quota_reset, printed past the protocol"
+
+
+def test_given_an_order_child_read_per_order_then_a_checkpoint_follows_about_every_50_orders():
+    with LocalStore(seed=1, scale=1) as store:
+        orders = list(store.data.records["orders"].values())
+        output = sync(config_for(store.base_url, start_date="2015-01-01"), ["transactions"])
+
+    states = [m for m in output.state_messages if m.state.stream.stream_descriptor.name == "transactions"]
+    assert len(orders) >= 1000, "enough orders for the checkpoints to count"
+    # A checkpoint is due after 6 partitions of 8 orders and goes out when the state moved (partitions
+    # finish out of order, so some due ones have nothing new): more than one per 100 orders.
+    assert len(states) >= len(orders) // 100, f"{len(states)} checkpoints for {len(orders)} orders"
