@@ -167,31 +167,32 @@ class DateKeysetPaginator:
     def advance(self, sent: Mapping[str, Any], page: Page) -> Tuple[List[Record], Optional[Query]]:
         records = page.records
         lower = parse_date(str(sent[self.spelling.date_min]))
-        self._check_order(sent, records, lower)
+        dates = self._check_order(sent, records, lower)
         if self._is_tie_query(sent):
             if page.more and records:
                 return records, _guard(sent, self._tie(lower, int(records[-1]["id"])))
             return records, _guard(sent, self._from(lower + ONE_SECOND))
         if not page.more or not records:
             return records, None
-        last = self.date_of(records[-1])
-        head = [r for r in records if self.date_of(r) < last]
+        last = dates[-1]
+        head = [r for r, date in zip(records, dates) if date < last]
         if head:
             return head, _guard(sent, self._from(last))
         # The whole page shares one timestamp: read that second by id, then carry on after it.
         return [], _guard(sent, self._tie(last, 0))
 
-    def _check_order(self, sent: Mapping[str, Any], records: List[Record], lower: datetime) -> None:
-        """Dates ascending and inside the asked window (ids ascending within a tie query), or fail."""
+    def _check_order(self, sent: Mapping[str, Any], records: List[Record], lower: datetime) -> List[datetime]:
+        """Dates ascending and inside the asked window (ids ascending within a tie query), or fail; -> the records' dates."""
         dates = [self.date_of(r) for r in records]
         upper = parse_date(str(sent[self.spelling.date_max]))
-        if any(b < a for a, b in zip(dates, dates[1:])) or any(d < lower or d > upper for d in dates):
+        if any(b < a for a, b in zip(dates, dates[1:])) or (dates and (dates[0] < lower or dates[-1] > upper)):  # ascending: its ends tell
             raise OutOfOrderError(f"BigCommerce sent records out of date order or outside {format_date(lower)}..{format_date(upper)}: "
                                   "stopping instead of moving the state past records not read yet.")
         if self._is_tie_query(sent):
             ids = [int(r["id"]) for r in records]
             if any(b <= a for a, b in zip(ids, ids[1:])):
                 raise OutOfOrderError("BigCommerce sent a second's records out of id order: stopping instead of skipping records.")
+        return dates
 
     def _is_tie_query(self, sent: Mapping[str, Any]) -> bool:
         return all(str(sent.get(k)) == v for k, v in self.spelling.sort_by_id.items())
