@@ -18,7 +18,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -192,6 +192,20 @@ def parallel_slices(scale: float, workers: int = 16, latency_ms: int = 300) -> L
     return rows
 
 
+# The CPU solve's three syncs: a read of one record (the start-up), one heavy in records and one heavy in
+# requests, each (streams, store scale as a multiple of the bench's).
+SOLVE_SHAPES = ((("store",), 1.0), (("customers", "orders", "products"), 20.0), (("order_products", "transactions"), 4.0))
+
+
+def solve(figures: List[Tuple[int, int, float]]) -> Tuple[float, float]:
+    """(CPU s per request, per record) from the SOLVE_SHAPES syncs' (requests, records, least CPU s):
+    the start-up sync is subtracted from the other two, which then give two equations in two unknowns."""
+    (q0, r0, c0), (q1, r1, c1), (q2, r2, c2) = figures
+    (q1, r1, c1), (q2, r2, c2) = (q1 - q0, r1 - r0, c1 - c0), (q2 - q0, r2 - r0, c2 - c0)
+    per_record = (c1 * q2 - c2 * q1) / (r1 * q2 - r2 * q1)
+    return (c1 - per_record * r1) / q1, per_record
+
+
 def cpu_bound(scale: float) -> dict:
     """CPU = start-up + a x requests + b x records. The start-up is a read of one record (the store's
     profile: /v2/time and /v2/store), which costs all a read costs before and after its records (the
@@ -204,31 +218,28 @@ def cpu_bound(scale: float) -> dict:
     spec_cpu = min(Run("spec").figures["cpu"] for _ in range(3))
     # Large enough that each sync's CPU beyond the start-up is several seconds: the solve subtracts
     # figures that each drift, and small differences would carry the drift into a and b.
-    shapes = ((("store",), 1.0), (("customers", "orders", "products"), 20.0), (("order_products", "transactions"), 4.0))
-    stores = [LocalStore(seed=1, scale=scale * factor) for _, factor in shapes]
+    stores = [LocalStore(seed=1, scale=scale * factor) for _, factor in SOLVE_SHAPES]
     for store in stores:
         store.__enter__()
     try:
         runs: List[List[Run]] = [[], [], []]
         for _ in range(3):
-            for i, ((streams, _), store) in enumerate(zip(shapes, stores)):
+            for i, ((streams, _), store) in enumerate(zip(SOLVE_SHAPES, stores)):
                 runs[i].append(Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(streams)))
         requests_made = [store.stats()["requests"] // 3 for store in stores]
     finally:
         for store in stores:
             store.__exit__(None, None, None)
-    (q0, r0, c0), (q1, r1, c1), (q2, r2, c2) = [(q, batch[0].records, min(run.figures["cpu"] for run in batch))
-                                                for q, batch in zip(requests_made, runs)]
-    (q1, r1, c1), (q2, r2, c2) = (q1 - q0, r1 - r0, c1 - c0), (q2 - q0, r2 - r0, c2 - c0)
-    per_record = (c1 * q2 - c2 * q1) / (r1 * q2 - r2 * q1)
-    per_request = (c1 - per_record * r1) / q1
+    figures = [(q, batch[0].records, min(run.figures["cpu"] for run in batch)) for q, batch in zip(requests_made, runs)]
+    per_request, per_record = solve(figures)
+    (_, r0, c0), (q1, r1, _), (q2, r2, _) = figures
     with LocalStore(seed=1, scale=scale) as store:
         run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(ORIGINAL_TEN))
         result = row("3 CPU-bound (no latency, no quota)", store, run, fewest_requests(store))
     heavy_records, heavy_cpu = runs[1][0].records, min(r.figures["cpu"] for r in runs[1])
     result["note"] = (f"start-up {c0:.2f} s CPU (a read of 1 record; `spec` alone {spec_cpu:.2f} s), then {1000 * per_request:.2f} ms "
-                      f"per request + {1000 * per_record:.3f} ms per record (solved from a {r1 + r0}-record/{q1 + q0}-request sync and "
-                      f"a {r2 + r0}-record/{q2 + q0}-request one); the whole process: {heavy_records / heavy_cpu:.0f} records per CPU-second "
+                      f"per request + {1000 * per_record:.3f} ms per record (solved from a {r1}-record/{q1}-request sync and "
+                      f"a {r2}-record/{q2}-request one); the whole process: {heavy_records / heavy_cpu:.0f} records per CPU-second "
                       f"in the first, {run.records / run.figures['cpu']:.0f} in this row's")
     return result
 

@@ -7,6 +7,8 @@ two syncs of customers, orders and products: one at scale 5 and one at scale 20 
 A checkout's marginal cost per record is (least CPU at scale 20 - least at scale 5) / (extra records).
 It includes the extra requests' share: about 150 requests for 33,000 records. Prints one line per ref.
 `--streams` and `--scales` choose other syncs (one scale: its least CPU and wall time only).
+`--solve` runs `make bench`'s CPU solve instead (bench.SOLVE_SHAPES: a one-record read, a sync heavy in
+records, one heavy in requests) and prints each ref's CPU per request and per record, as row 3 does.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Dict, List
 
-from bench.__main__ import START_DATE, Run
+from bench.__main__ import SOLVE_SHAPES, START_DATE, Run, solve
 from integration_tests.connector import catalog_for, config_for
 from local_store import LocalStore
 
@@ -40,15 +42,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--streams", default=",".join(STREAMS), help="the streams synced, comma-separated")
     parser.add_argument("--scales", default=",".join(f"{s:g}" for s in SCALES), help="local store scales, comma-separated (one or two)")
+    parser.add_argument("--solve", action="store_true", help="make bench's CPU solve per ref (ignores --streams and --scales)")
     args = parser.parse_args()
-    streams = tuple(args.streams.split(","))
-    scales = tuple(float(s) for s in args.scales.split(","))
+    if args.solve:
+        syncs = list(SOLVE_SHAPES)
+    else:
+        syncs = [(tuple(args.streams.split(",")), float(s)) for s in args.scales.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     checkouts = {ref: _checkout(ref, folder) for ref in args.refs}
-    stores = [LocalStore(seed=1, scale=scale) for scale in scales]
-    cpu: Dict[str, List[List[float]]] = {ref: [[] for _ in scales] for ref in checkouts}
-    wall: Dict[str, List[List[float]]] = {ref: [[] for _ in scales] for ref in checkouts}
-    records: List[int] = [0 for _ in scales]
+    stores = [LocalStore(seed=1, scale=scale) for _, scale in syncs]
+    cpu: Dict[str, List[List[float]]] = {ref: [[] for _ in syncs] for ref in checkouts}
+    wall: Dict[str, List[List[float]]] = {ref: [[] for _ in syncs] for ref in checkouts}
+    records: Dict[str, List[int]] = {ref: [0 for _ in syncs] for ref in checkouts}
+    requests_made: Dict[str, List[int]] = {ref: [0 for _ in syncs] for ref in checkouts}
     saved = os.environ.get("PYTHONPATH")
     try:
         for store in stores:
@@ -56,14 +62,14 @@ def main() -> None:
         for _ in range(args.rounds):
             for ref, path in checkouts.items():
                 os.environ["PYTHONPATH"] = str(path)
-                for i, store in enumerate(stores):
-                    started = time.monotonic()
+                for i, ((streams, scale), store) in enumerate(zip(syncs, stores)):
+                    started, before = time.monotonic(), store.stats()["requests"]
                     run = Run("read", config_for(store.base_url, start_date=START_DATE), catalog_for(streams))
                     if run.figures["exit"] != 0:
-                        raise SystemExit(f"{ref}: the scale-{scales[i]:g} read failed (exit {run.figures['exit']})")
+                        raise SystemExit(f"{ref}: the scale-{scale:g} read of {','.join(streams)} failed (exit {run.figures['exit']})")
                     cpu[ref][i].append(run.figures["cpu"])
                     wall[ref][i].append(time.monotonic() - started)
-                    records[i] = run.records
+                    records[ref][i], requests_made[ref][i] = run.records, store.stats()["requests"] - before
     finally:
         if saved is None:
             os.environ.pop("PYTHONPATH", None)
@@ -73,14 +79,23 @@ def main() -> None:
             store.__exit__(None, None, None)
         for path in checkouts.values():
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False)
-    print(f"{'+'.join(streams)}, {' and '.join(str(n) for n in records)} records, least CPU and wall time of {args.rounds} turns each:")
+    if args.solve:
+        print(f"make bench's CPU solve, least CPU of {args.rounds} turns of each sync:")
+        for ref in checkouts:
+            figures = [(q, r, min(c)) for q, r, c in zip(requests_made[ref], records[ref], cpu[ref])]
+            per_request, per_record = solve(figures)
+            syncs_seen = ", ".join(f"{r} records/{q} requests {c:.2f} s" for q, r, c in figures)
+            print(f"  {ref:>12}: {1000 * per_request:.2f} ms per request + {1000 * per_record:.4f} ms per record ({syncs_seen})")
+        return
+    streams = syncs[0][0]
+    counts = next(iter(records.values()))
+    print(f"{'+'.join(streams)}, {' and '.join(str(n) for n in counts)} records, least CPU and wall time of {args.rounds} turns each:")
     for ref in checkouts:
         least = [min(times) for times in cpu[ref]]
         line = " and ".join(f"{c:.2f} s of CPU ({min(w):.2f} s wall)" for c, w in zip(least, wall[ref]))
-        if len(scales) == 2:
-            line += f" -> {1000 * (least[1] - least[0]) / (records[1] - records[0]):.4f} ms per extra record"
+        if len(syncs) == 2:
+            line += f" -> {1000 * (least[1] - least[0]) / (counts[1] - counts[0]):.4f} ms per extra record"
         print(f"  {ref:>12}: {line}")
-
 
 if __name__ == "__main__":
     main()
