@@ -322,7 +322,8 @@ class ParentsPartition(StreamSlicePartition):
 class EmbeddedPartitions(PartitionGenerator):
     """One partition per page of parents, for a child the parent's page already holds (`include=`):
     no request beyond the parent listing, except the fallback reads of parents whose embedded
-    children look incomplete."""
+    children look incomplete. A pending partition keeps only its parents' children (and each parent's
+    slice), not the parents: an order's or a product's own fields are let go as the partition is made."""
 
     def __init__(self, stream: BigCommerceStream, parents: ParentListing, cursor: Any,
                  fallback: Optional[BigCommerceStream] = None) -> None:
@@ -330,46 +331,54 @@ class EmbeddedPartitions(PartitionGenerator):
 
     def generate(self) -> Iterable[Partition]:
         for window, parents in self._parents.windows():
-            batch: List[Mapping[str, Any]] = []
+            batch: List[ParentChildren] = []
+            first: Optional[Tuple[Any, Optional[str]]] = None  # the batch's first parent: (id, date), for the cursor
             for parent in parents:
-                batch.append(parent)
+                if not batch:
+                    first = (parent["id"], self._parents.date_of(parent))
+                batch.append(self._children_of(parent, window))
                 if len(batch) == PARENTS_PER_PARTITION:
-                    yield self._open(window, batch)
+                    yield self._open(window, first, parent["id"], batch)  # type: ignore[arg-type]
                     batch = []
             if batch:
-                yield self._open(window, batch)
+                yield self._open(window, first, parent["id"], batch)  # type: ignore[arg-type]
             if hasattr(self._cursor, "every_parent_opened"):
                 self._cursor.every_parent_opened(window)
 
-    def _open(self, window: Window, parents: List[Mapping[str, Any]]) -> "EmbeddedPartition":
+    def _children_of(self, parent: Mapping[str, Any], window: Window) -> "ParentChildren":
+        """The parent's slice and embedded children; None for the children when they look incomplete
+        (the parent's page says it holds more), to be read the per-parent way."""
+        spec = self._stream.spec
+        children = list(spec.embedded(parent))  # type: ignore[misc]
+        if self._fallback is not None and spec.complete is not None and not spec.complete(parent, children):
+            children = None
+        return parent_slice(self._stream, parent, window), children
+
+    def _open(self, window: Window, first: Tuple[Any, Optional[str]], last_key: Any, batch: List["ParentChildren"]) -> "EmbeddedPartition":
         if hasattr(self._cursor, "opened"):
-            self._cursor.opened(window, parents[0]["id"], self._parents.date_of(parents[0]), last_key=parents[-1]["id"])
-        return EmbeddedPartition(self._stream, window, parents, self._fallback)
+            self._cursor.opened(window, first[0], first[1], last_key=last_key)
+        return EmbeddedPartition(self._stream, window, first[0], batch, self._fallback)
+
+
+ParentChildren = Tuple[dict, Optional[List[Any]]]  # a parent's slice, and its embedded children (None: read them per parent)
 
 
 class EmbeddedPartition(Partition):
-    def __init__(self, stream: BigCommerceStream, window: Window, parents: List[Mapping[str, Any]],
+    def __init__(self, stream: BigCommerceStream, window: Window, first_key: Any, parents: List[ParentChildren],
                  fallback: Optional[BigCommerceStream]) -> None:
         self._stream, self._window, self._parents, self._fallback = stream, window, parents, fallback
-        self._key = parents[0]["id"]
+        self._key = first_key
 
     def read(self) -> Iterable[Record]:
         spec = self._stream.spec
-        for parent in self._parents:
-            stream_slice = parent_slice(self._stream, parent, self._window)
-            children = list(spec.embedded(parent))  # type: ignore[misc]
-            if self._fallback is not None and spec.complete is not None and not spec.complete(parent, children):
-                # The parent's page says it holds more than it embedded: ask for them the per-parent way.
-                records: Iterable[Any] = (r for r in self._fallback.read_records(sync_mode=SyncMode.full_refresh, stream_slice=stream_slice)
-                                          if isinstance(r, Mapping))
-            else:
-                self._stream.stats.emitted(spec.name, len(children))
-                records = [self._stream.transform(child, stream_slice) for child in children]
-            if isinstance(records, list):
-                yield from pieces(spec.name, records, None)
+        for stream_slice, children in self._parents:
+            if children is None:  # the parent's page said it holds more than it embedded: ask for them the per-parent way
+                for record in self._fallback.read_records(sync_mode=SyncMode.full_refresh, stream_slice=stream_slice):  # type: ignore[union-attr]
+                    if isinstance(record, Mapping):
+                        yield Record(data=record if type(record) is dict else dict(record), stream_name=spec.name, associated_slice=None)
                 continue
-            for record in records:
-                yield Record(data=record if type(record) is dict else dict(record), stream_name=spec.name, associated_slice=None)
+            self._stream.stats.emitted(spec.name, len(children))
+            yield from pieces(spec.name, [self._stream.transform(child, stream_slice) for child in children], None)
 
     def to_slice(self) -> Optional[Mapping[str, Any]]:
         found = {"parent_id": self._key, "parents": len(self._parents)}
@@ -384,4 +393,4 @@ class EmbeddedPartition(Partition):
         return hash((self._stream.spec.name, self._window.get("start"), self._key))
 
     def __repr__(self) -> str:
-        return f"EmbeddedPartition({self._stream.spec.name}, from parent {self._key}, {len(self._parents)} parents)"
+        return f"EmbeddedPartition({self._stream.spec.name}, from parent {self._key})"
