@@ -32,7 +32,7 @@ from .dates import ONE_SECOND, format_date, parse_date
 # per partition about 0.18 ms of CPU a request (bench.compare, order products and transactions of a 4x
 # store). Eight keeps a listing page of 250 parents in 32 partitions, more than the workers.
 PARENTS_PER_READ = 8
-PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' records: keep each small
+PARENTS_PER_PARTITION = 50  # pending partitions hold their parents' children: keep each small
 # Records cross to the main thread in pieces of this many: a handoff costs the same for one record or
 # many, and the queue's few items (source.QUEUE_SIZE) then hold about a hundred records, not pages.
 RECORDS_PER_ITEM = 25
