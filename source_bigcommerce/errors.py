@@ -56,10 +56,12 @@ def decode_json(response: requests.Response) -> Any:
 
 
 def take_decoded_body(response: requests.Response) -> Any:
-    """The decoded body, handed over: the response no longer keeps it. The CDK holds each response until
-    the next page has arrived, so the decoded page would otherwise stay in memory while that one is read."""
+    """The decoded body, handed over: the response keeps neither it nor its bytes (it reads as empty from
+    here). The CDK holds each response until the next page has arrived, so a page of 250 orders would
+    otherwise stay in memory twice over (2 MB decoded, 0.5 MB of bytes) while the next one is read."""
     body = decoded_body(response)
     del response.__dict__[_BODY_ATTR]
+    response._content = b""
     return body
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from source_bigcommerce.errors import decoded_body
+from source_bigcommerce.errors import decoded_body, take_decoded_body
 
 
 def response_with(content: bytes) -> requests.Response:
@@ -56,3 +56,11 @@ def test_given_a_body_in_another_declared_charset_then_it_is_read_in_that_charse
                                      b'{"price": "12.3400", "phone": "+1 512-555-0199", "ids": [1, 22, 333]}'])
 def test_given_ordinary_bodies_then_both_decoders_agree(content):
     assert repr(decoded_body(response_with(content))) == repr(json.loads(content))
+
+
+def test_given_a_page_when_taken_then_the_response_keeps_neither_the_page_nor_its_bytes():
+    # The CDK holds a response until the next page arrives; what it holds then is no longer the page.
+    response = response_with(b'[{"id": 1}]')
+    decoded_body(response)  # as the error handler does first
+    assert take_decoded_body(response) == [{"id": 1}]
+    assert response.content == b"" and "_bigcommerce_body" not in response.__dict__
