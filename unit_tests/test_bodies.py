@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from source_bigcommerce.errors import decoded_body, take_decoded_body
+from source_bigcommerce.errors import _STRETCH, decoded_body, take_decoded_body
 
 
 def response_with(content: bytes) -> requests.Response:
@@ -64,3 +64,14 @@ def test_given_a_page_when_taken_then_the_response_keeps_neither_the_page_nor_it
     decoded_body(response)  # as the error handler does first
     assert take_decoded_body(response) == [{"id": 1}]
     assert response.content == b"" and "_bigcommerce_body" not in response.__dict__
+
+
+@pytest.mark.parametrize("digits_before_the_stretch_ends", [0, 1, 9, 18, 19])
+def test_given_a_long_integer_across_the_checks_stretches_then_it_is_exact(digits_before_the_stretch_ends):
+    # The body is checked a stretch at a time: an integer cut by the stretch's end must still be seen.
+    # 19 digits, the fewest that can lie past 64 bits (this one is one below the least int64).
+    big = -9223372036854775809
+    head = b'{"pad": "' + b"x" * (_STRETCH - digits_before_the_stretch_ends - len(b'{"pad": "') - len(b'", "n": -')) + b'", "n": '
+    content = head + str(big).encode() + b"}"
+    assert content.index(str(-big).encode()) == _STRETCH - digits_before_the_stretch_ends
+    assert decoded_body(response_with(content))["n"] == big
