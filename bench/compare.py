@@ -6,7 +6,8 @@ folder) and imported through PYTHONPATH. The checkouts then take turns, round af
 two syncs of customers, orders and products: one at scale 5 and one at scale 20 of the local store.
 A checkout's marginal cost per record is (least CPU at scale 20 - least at scale 5) / (extra records).
 It includes the extra requests' share: about 150 requests for 33,000 records. Prints one line per ref.
-`--streams` and `--scales` choose other syncs (one scale: its least CPU and wall time only).
+`--streams` and `--scales` choose other syncs (one scale: its least CPU and wall time only). Each sync's
+peak RSS is printed too, lowest to highest over the turns.
 `--solve` runs `make bench`'s CPU solve instead (bench.SOLVE_SHAPES: a one-record read, a sync heavy in
 records, one heavy in requests) and prints each ref's CPU per request and per record, as row 3 does.
 """
@@ -53,6 +54,7 @@ def main() -> None:
     stores = [LocalStore(seed=1, scale=scale) for _, scale in syncs]
     cpu: Dict[str, List[List[float]]] = {ref: [[] for _ in syncs] for ref in checkouts}
     wall: Dict[str, List[List[float]]] = {ref: [[] for _ in syncs] for ref in checkouts}
+    rss: Dict[str, List[List[float]]] = {ref: [[] for _ in syncs] for ref in checkouts}
     records: Dict[str, List[int]] = {ref: [0 for _ in syncs] for ref in checkouts}
     requests_made: Dict[str, List[int]] = {ref: [0 for _ in syncs] for ref in checkouts}
     saved = os.environ.get("PYTHONPATH")
@@ -69,6 +71,7 @@ def main() -> None:
                         raise SystemExit(f"{ref}: the scale-{scale:g} read of {','.join(streams)} failed (exit {run.figures['exit']})")
                     cpu[ref][i].append(run.figures["cpu"])
                     wall[ref][i].append(time.monotonic() - started)
+                    rss[ref][i].append(run.figures["rss_mb"])
                     records[ref][i], requests_made[ref][i] = run.records, store.stats()["requests"] - before
     finally:
         if saved is None:
@@ -89,10 +92,12 @@ def main() -> None:
         return
     streams = syncs[0][0]
     counts = next(iter(records.values()))
-    print(f"{'+'.join(streams)}, {' and '.join(str(n) for n in counts)} records, least CPU and wall time of {args.rounds} turns each:")
+    print(f"{'+'.join(streams)}, {' and '.join(str(n) for n in counts)} records, least CPU and wall time of {args.rounds} turns "
+          "each, and the range of peak RSS:")
     for ref in checkouts:
         least = [min(times) for times in cpu[ref]]
-        line = " and ".join(f"{c:.2f} s of CPU ({min(w):.2f} s wall)" for c, w in zip(least, wall[ref]))
+        line = " and ".join(f"{c:.2f} s of CPU ({min(w):.2f} s wall, {min(m):.0f}-{max(m):.0f} MB)"
+                            for c, w, m in zip(least, wall[ref], rss[ref]))
         if len(syncs) == 2:
             line += f" -> {1000 * (least[1] - least[0]) / (counts[1] - counts[0]):.4f} ms per extra record"
         print(f"  {ref:>12}: {line}")
